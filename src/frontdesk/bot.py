@@ -1,0 +1,76 @@
+"""Bot: wires storage, knowledge, retrieval and the conversation engine from one config. No behaviour."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from frontdesk.config import BotConfig
+from frontdesk.conversation.engine import ConversationEngine
+from frontdesk.knowledge.index import KnowledgeIndex
+from frontdesk.knowledge.ingest import IngestReport, Progress, ingest_sources
+from frontdesk.knowledge.retrieval import Retriever
+from frontdesk.providers.embedders import Embedder
+from frontdesk.providers.registry import make_embedder
+from frontdesk.storage.conversation_store import SqlConversationStore
+from frontdesk.storage.database import open_database
+from frontdesk.storage.knowledge_store import SqlKnowledgeStore
+
+
+class Bot:
+    def __init__(
+        self, config: BotConfig, database: Engine, embedder: Embedder, conversation_database: Engine | None = None
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.embedder = embedder
+        self.knowledge = SqlKnowledgeStore(database)
+        self.conversations = SqlConversationStore(conversation_database or database)
+        self._lock = threading.Lock()
+        self._retriever: Retriever | None = None
+
+    @classmethod
+    def from_config(
+        cls,
+        config: BotConfig,
+        *,
+        database_url: str | None = None,
+        embedder: Embedder | None = None,
+        conversation_database_url: str | None = None,
+    ) -> Bot:
+        database = open_database(database_url or config.database_url())
+        conversations = open_database(conversation_database_url) if conversation_database_url else None
+        return cls(config, database, embedder or make_embedder(config.knowledge.embedder), conversations)
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                index = self.knowledge.load_index(self.config.name, self.embedder.name)
+                self._retriever = Retriever(index, self.embedder, self.config.retrieval)
+            return self._retriever
+
+    @property
+    def index(self) -> KnowledgeIndex:
+        return self.retriever.index
+
+    def reload(self) -> None:
+        """Pick up newly ingested or (un)approved knowledge on the next turn."""
+        with self._lock:
+            self._retriever = None
+
+    @cached_property
+    def engine(self) -> ConversationEngine:
+        return ConversationEngine(self.config, self.conversations, lambda: self.retriever)
+
+    def ingest(self, progress: Progress | None = None) -> IngestReport:
+        report = ingest_sources(self.config, self.knowledge, self.embedder, progress=progress)
+        self.reload()
+        return report
+
+    def close(self) -> None:
+        self.database.dispose()
+        if self.conversations.engine is not self.database:
+            self.conversations.engine.dispose()

@@ -1,0 +1,230 @@
+"""Bot configuration: one YAML file, validated by models that reject unknown keys.
+
+Nothing here reads the environment at import time; `load_config()` is the only entry point.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from frontdesk.errors import ConfigError
+
+DEFAULT_FALLBACK = (
+    "Sorry, I can't answer that from our help center. Would you like me to connect you with a person from our team?"
+)
+DEFAULT_CLARIFY = "Could you tell me a bit more about what you need help with?"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DirectorySource(Model):
+    type: Literal["directory"] = "directory"
+    path: Path = Field(description="Folder of .md .markdown .mdx .html .htm .txt .pdf files, read recursively.")
+    approve: bool = Field(True, description="Mark this source's documents approved on ingest.")
+    url_base: str | None = Field(None, description="Citations get url_base + source id when a page has no url.")
+
+
+class FaqSource(Model):
+    type: Literal["faq"] = "faq"
+    path: Path = Field(description="Curated question/answer pairs: YAML, JSON Lines or CSV.")
+    approve: bool = Field(True, description="Mark these entries approved on ingest.")
+
+
+Source = Annotated[DirectorySource | FaqSource, Field(discriminator="type")]
+
+
+class ChunkingConfig(Model):
+    target_chars: int = Field(900, ge=200, le=8000)
+    max_chars: int = Field(1500, ge=300, le=16000)
+
+
+class EmbedderConfig(Model):
+    type: Literal["minilm", "hash"] = Field("minilm", description="minilm: bundled all-MiniLM-L6-v2; hash: tests only.")
+
+
+class KnowledgeConfig(Model):
+    sources: list[Source] = Field(default_factory=list)
+    chunking: ChunkingConfig = Field(default_factory=ChunkingConfig)
+    embedder: EmbedderConfig = Field(default_factory=EmbedderConfig)
+
+
+class RetrievalConfig(Model):
+    top_k: int = Field(5, ge=1, le=50, description="Passages kept as evidence for each turn.")
+    dense_weight: float = Field(0.7, ge=0, le=1, description="Weight of the embedding score in the fused ranking.")
+    faq_match: float = Field(0.83, ge=0, le=1, description="Question-to-question similarity to answer an FAQ verbatim.")
+
+
+class AnswerConfig(Model):
+    threshold: float = Field(0.5, ge=0, le=1, description="Below this confidence the reply is the fallback.")
+    max_citations: int = Field(3, ge=1, le=10)
+    max_chars: int = Field(600, ge=100, le=4000, description="Longest extracted answer.")
+    fallback: str = Field(DEFAULT_FALLBACK, description="Safe wording when there is no confident answer.")
+    clarify: str = Field(DEFAULT_CLARIFY, description="Question asked when a message is too vague to answer.")
+
+
+class IntentsConfig(Model):
+    examples: Path | None = None
+
+
+class EscalationConfig(Model):
+    default_team: str = "support"
+    route: dict[str, str] = Field(default_factory=dict)
+
+
+class StorageConfig(Model):
+    url: str | None = Field(None, description="SQLAlchemy URL; default sqlite file in the data directory.")
+
+
+class GatesConfig(Model):
+    """Minimums `frontdesk eval` enforces (exit 1 when missed)."""
+
+    decision_accuracy: float | None = Field(None, ge=0, le=1)
+    source_hit_rate: float | None = Field(None, ge=0, le=1)
+    answer_contains_rate: float | None = Field(None, ge=0, le=1)
+
+
+class EvaluationConfig(Model):
+    testset: Path | None = None
+    gates: GatesConfig = Field(default_factory=GatesConfig)
+
+
+class BotConfig(Model):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    description: str = ""
+    audience: str = ""
+    language: str = "en"
+    knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    answer: AnswerConfig = Field(default_factory=AnswerConfig)
+    intents: IntentsConfig = Field(default_factory=IntentsConfig)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    # Where the file was read from; relative paths in it resolve against this folder.
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir
+
+    @base_dir.setter
+    def base_dir(self, value: Path) -> None:
+        self._base_dir = value
+
+    @model_validator(mode="after")
+    def _chunk_sizes(self) -> BotConfig:
+        if self.knowledge.chunking.max_chars < self.knowledge.chunking.target_chars:
+            raise ValueError("knowledge.chunking.max_chars must be >= target_chars")
+        return self
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def data_dir(self, environ: dict[str, str] | None = None) -> Path:
+        env = os.environ if environ is None else environ
+        if env.get("FRONTDESK_DATA_DIR"):
+            return Path(env["FRONTDESK_DATA_DIR"]).expanduser().resolve()
+        return (self.base_dir / ".frontdesk").resolve()
+
+    def database_url(self, environ: dict[str, str] | None = None) -> str:
+        env = os.environ if environ is None else environ
+        if env.get("FRONTDESK_DATABASE_URL"):
+            return env["FRONTDESK_DATABASE_URL"]
+        url = self.storage.url
+        if url is None:
+            return f"sqlite:///{self.data_dir(environ) / 'frontdesk.db'}"
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            relative = url.removeprefix("sqlite:///")
+            if relative and relative != ":memory:":
+                return f"sqlite:///{self.resolve(Path(relative))}"
+        return url
+
+
+def load_config(path: str | Path) -> BotConfig:
+    """Read and validate a bot.yaml; errors name the line and the closest valid key."""
+    file = Path(path)
+    if file.is_dir():
+        file = file / "bot.yaml"
+    if not file.exists():
+        raise ConfigError(f"no bot config at {file}: create one with `frontdesk init`, or pass --config PATH")
+    try:
+        text = file.read_text(encoding="utf-8")
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: expected a mapping of settings at the top level")
+    try:
+        config = BotConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, file, node)) from exc
+    config.base_dir = file.parent.resolve()
+    return config
+
+
+def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> str:
+    lines = []
+    for error in exc.errors()[:5]:
+        loc = [part for part in error["loc"] if not (isinstance(part, str) and part in ("directory", "faq"))]
+        dotted = ".".join(str(part) for part in loc) or "(top level)"
+        line = _line_of(root, loc)
+        where = f"{file}:{line}" if line else str(file)
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+            hint = _closest_key(loc)
+            if hint:
+                message += f" (did you mean {hint!r}?)"
+        lines.append(f"{where}: {dotted}: {message}")
+    return "invalid bot config\n  " + "\n  ".join(lines)
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
+    """The 1-based line of the deepest YAML node on the error's path."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _closest_key(loc: list[Any]) -> str | None:
+    model: type[BaseModel] | None = BotConfig
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        model = _model_of(field.annotation)
+    if model is None:
+        return None
+    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

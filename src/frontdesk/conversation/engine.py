@@ -1,0 +1,156 @@
+"""One turn, top to bottom: lock → load transcript → understand → retrieve → decide → compose → record."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from frontdesk.config import BotConfig
+from frontdesk.conversation.compose import Citation, cite, extract_answer
+from frontdesk.conversation.followups import standalone_query
+from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
+from frontdesk.errors import NotFoundError
+from frontdesk.events import Event, MessageReceived, PassagesRetrieved, ReplySent, TurnFailed
+from frontdesk.knowledge.retrieval import Evidence, Retriever, passage_confidence
+from frontdesk.understanding.vagueness import is_vague
+
+Decision = Literal["answer", "clarify", "fallback", "escalate"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    conversation_id: str
+    decision: Decision
+    text: str
+    confidence: float
+    citations: list[Citation]
+    latency_ms: float
+    reason: str = ""
+    intent: str | None = None
+    sentiment: str | None = None
+    escalation: dict[str, Any] | None = None  # filled in by the escalation step (a later issue)
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "decision": self.decision,
+            "answer": self.text,
+            "citations": [c.as_dict() for c in self.citations],
+            "confidence": round(self.confidence, 4),
+            "intent": self.intent,
+            "sentiment": self.sentiment,
+            "escalation": self.escalation,
+            "reason": self.reason,
+            "latency_ms": round(self.latency_ms, 2),
+        }
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    decision: Decision
+    text: str
+    confidence: float
+    citations: list[Citation]
+    reason: str
+
+
+class ConversationEngine:
+    def __init__(self, config: BotConfig, store: ConversationStore, retriever: Callable[[], Retriever]) -> None:
+        self.config = config
+        self.store = store
+        self._retriever = retriever  # a getter: knowledge can be re-indexed while the engine lives
+        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def start(self, context: dict[str, Any] | None = None) -> ConversationRecord:
+        return self.store.create(self.config.name, context or {})
+
+    def handle_message(self, conversation_id: str, text: str) -> Reply:
+        """Answer one customer message. Never raises for a failure inside the turn: the customer gets the
+        fallback and the failure is recorded as an event."""
+        started = time.perf_counter()
+        with self._locks[conversation_id]:
+            conversation = self.store.get(conversation_id)
+            if conversation is None or conversation.bot != self.config.name:
+                raise NotFoundError(f"no conversation {conversation_id!r}")
+            history = self.store.events(conversation_id)
+            self.store.append(conversation_id, [MessageReceived(text=text)])
+            evidence: Evidence | None = None
+            retriever = self._retriever()
+            try:
+                query = standalone_query(text, _earlier_queries(history))
+                evidence = retriever.retrieve(query)
+                outcome = self._decide(text, evidence, retriever)
+            except Exception as exc:
+                self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
+                outcome = _Outcome("fallback", self.config.answer.fallback, 0.0, [], "internal_error")
+            latency = (time.perf_counter() - started) * 1000
+            events: list[Event] = []
+            if evidence is not None:
+                evidence_dict = evidence.as_dict()
+                faq = (
+                    {
+                        "source": retriever.index.passages[evidence.faq.passage].source_id,
+                        "question": evidence.faq.text,
+                        "similarity": round(evidence.faq_similarity, 4),
+                    }
+                    if evidence.faq
+                    else None
+                )
+                events.append(
+                    PassagesRetrieved(
+                        query=evidence.query,
+                        passages=evidence_dict["passages"],  # type: ignore[arg-type]
+                        faq_match=faq,
+                    )
+                )
+            events.append(
+                ReplySent(
+                    decision=outcome.decision,
+                    text=outcome.text,
+                    confidence=outcome.confidence,
+                    citations=[c.as_dict() for c in outcome.citations],
+                    latency_ms=latency,
+                    reason=outcome.reason,
+                )
+            )
+            self.store.append(conversation_id, events)
+            return Reply(
+                conversation_id=conversation_id,
+                decision=outcome.decision,
+                text=outcome.text,
+                confidence=outcome.confidence,
+                citations=outcome.citations,
+                latency_ms=latency,
+                reason=outcome.reason,
+                evidence=evidence.as_dict() if evidence else {},
+            )
+
+    def _decide(self, message: str, evidence: Evidence, retriever: Retriever) -> _Outcome:
+        answer = self.config.answer
+        index = retriever.index
+        if evidence.faq is not None and evidence.faq_similarity >= self.config.retrieval.faq_match:
+            passage = index.passages[evidence.faq.passage]
+            citation = cite([h for h in evidence.hits if h.passage.chunk_id == passage.chunk_id], limit=1)
+            if not citation:
+                citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
+            return _Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
+        if is_vague(message) and evidence.confidence < 0.85:
+            return _Outcome("clarify", answer.clarify, evidence.confidence, [], "underspecified")
+        if evidence.confidence < answer.threshold or not evidence.hits:
+            return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")
+        top = evidence.hits[:3]
+        best = max(top, key=passage_confidence)
+        text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars)
+        ranked = [best, *(h for h in evidence.hits if h is not best)]
+        supporting = [h for h in ranked if passage_confidence(h) >= answer.threshold]
+        return _Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
+
+
+def _earlier_queries(history: list[StoredEvent]) -> list[str]:
+    """What earlier turns searched for: a follow-up of a follow-up still carries the original topic."""
+    return [str(e.payload.get("query", "")) for e in history if e.type == PassagesRetrieved.type]

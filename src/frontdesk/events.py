@@ -1,0 +1,61 @@
+"""The event vocabulary: past-tense facts appended to a conversation's log.
+
+The transcript is this log; state, analytics, audit and evaluation all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    type: ClassVar[str] = "event"
+
+    def payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ConversationStarted(Event):
+    type: ClassVar[str] = "conversation_started"
+    bot: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    type: ClassVar[str] = "message_received"
+    text: str
+    sender: str = "customer"
+
+
+@dataclass(frozen=True)
+class PassagesRetrieved(Event):
+    """The evidence behind a reply: every passage considered, with its scores and document version."""
+
+    type: ClassVar[str] = "passages_retrieved"
+    query: str
+    passages: list[dict[str, Any]]
+    faq_match: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ReplySent(Event):
+    type: ClassVar[str] = "reply_sent"
+    decision: str
+    text: str
+    confidence: float
+    citations: list[dict[str, Any]]
+    latency_ms: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class TurnFailed(Event):
+    """A failure inside a turn: the customer got the fallback; this records why."""
+
+    type: ClassVar[str] = "turn_failed"
+    error: str
+    message: str

@@ -1,0 +1,135 @@
+"""Ingest: read every configured source, and (re)index only what changed since last time."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from frontdesk.config import BotConfig, DirectorySource, FaqSource
+from frontdesk.knowledge.chunking import chunk_document
+from frontdesk.knowledge.documents import Approval, Document, LoadFailure
+from frontdesk.knowledge.index import describe
+from frontdesk.knowledge.loaders import load_directory, load_faq
+from frontdesk.knowledge.store import KnowledgeStore
+from frontdesk.providers.embedders import Embedder
+
+Progress = Callable[[int, int, str], None]  # (done, total, current source id)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # gone from their source since the last ingest
+    failed: list[LoadFailure] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.retired)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": len(self.unchanged),
+            "retired": self.retired,
+            "failed": [{"path": f.path, "reason": f.reason} for f in self.failed],
+            "chunks_indexed": self.chunks,
+            "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.chunks / self.seconds, 1) if self.seconds and self.chunks else None,
+        }
+
+
+def ingest_sources(
+    config: BotConfig, store: KnowledgeStore, embedder: Embedder, *, progress: Progress | None = None
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    stored = {doc.source_id: doc for doc in store.list_documents(config.name)}
+    pending: list[tuple[Document, str, Approval | None]] = []
+    seen: set[str] = set()
+    for source in config.knowledge.sources:
+        source_path = str(source.path)
+        present: set[str] = set()
+        clean = True
+        for item in _load(config, source):
+            if isinstance(item, LoadFailure):
+                report.failed.append(item)
+                clean = False
+                continue
+            if item.source_id in seen:
+                report.failed.append(
+                    LoadFailure(
+                        item.source_id,
+                        f"duplicate source id (also in another source); skipped the copy in {source_path}",
+                    )
+                )
+                continue
+            seen.add(item.source_id)
+            present.add(item.source_id)
+            previous = stored.get(item.source_id)
+            approval = Approval.APPROVED if source.approve and previous is None else None
+            if source.approve and previous is not None and previous.approval is Approval.DRAFT:
+                approval = Approval.APPROVED
+            if previous and previous.content_hash == item.content_hash and previous.embedder == embedder.name:
+                report.unchanged.append(item.source_id)
+                if approval is not None and previous.approval is not approval:
+                    store.set_approval(config.name, [item.source_id], approval)
+                continue
+            pending.append((item, source_path, approval))
+        # Retire what vanished only when the whole source was read: a file that failed to load keeps
+        # its previously indexed version.
+        gone = [
+            doc.source_id
+            for doc in stored.values()
+            if doc.source_path == source_path and doc.source_id not in present and doc.approval is not Approval.RETIRED
+        ]
+        if gone and clean:
+            report.retired.extend(store.set_approval(config.name, gone, Approval.RETIRED))
+
+    chunking = config.knowledge.chunking
+    for done, (document, source_path, approval) in enumerate(pending):
+        if progress:
+            progress(done, len(pending), document.source_id)
+        chunks = chunk_document(document, target_chars=chunking.target_chars, max_chars=chunking.max_chars)
+        texts = [f"{describe(document.title, c.heading_path)}\n{c.text}" for c in chunks]
+        phrasings = [document.question, *document.alternatives] if document.kind == "faq" and document.question else []
+        vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dimension), np.float32)
+        question_vectors = embedder.embed(phrasings) if phrasings else np.zeros((0, embedder.dimension), np.float32)
+        store.save_document(
+            config.name,
+            document,
+            source_path=source_path,
+            approval=approval,
+            chunks=chunks,
+            embedder=embedder.name,
+            vectors=vectors,
+            question_vectors=question_vectors,
+        )
+        (report.updated if document.source_id in stored else report.added).append(document.source_id)
+        report.chunks += len(chunks)
+    if progress:
+        progress(len(pending), len(pending), "")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load(config: BotConfig, source: DirectorySource | FaqSource) -> Iterator[Document | LoadFailure]:
+    path = config.resolve(source.path)
+    if not path.exists():
+        yield LoadFailure(str(path), "source path does not exist")
+        return
+    if isinstance(source, FaqSource):
+        yield from load_faq(path)
+        return
+    for item in load_directory(path):
+        if isinstance(item, Document) and item.url is None and source.url_base:
+            item = dataclasses.replace(item, url=source.url_base.rstrip("/") + "/" + item.source_id)
+        yield item

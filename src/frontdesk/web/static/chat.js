@@ -1,0 +1,82 @@
+// The demo chat page. Every piece of text is set with textContent: nothing from the server or the
+// customer is ever parsed as HTML.
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const form = document.getElementById("ask");
+  const input = document.getElementById("text");
+  const button = form.querySelector("button");
+  let conversationId = null;
+
+  function add(kind, text) {
+    const item = document.createElement("li");
+    item.className = "msg " + kind;
+    item.textContent = text;
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+    return item;
+  }
+
+  function safeUrl(url) {
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function showReply(item, reply) {
+    item.textContent = reply.answer;
+    item.dataset.decision = reply.decision;
+    if (reply.citations.length) {
+      const list = document.createElement("ol");
+      list.className = "sources";
+      for (const c of reply.citations) {
+        const li = document.createElement("li");
+        const href = c.url && safeUrl(c.url);
+        const label = document.createElement(href ? "a" : "span");
+        label.textContent = c.title;
+        if (href) { label.href = href; label.target = "_blank"; label.rel = "noopener noreferrer"; }
+        li.appendChild(label);
+        li.title = c.passage;
+        list.appendChild(li);
+      }
+      item.appendChild(list);
+    }
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = reply.decision + " · confidence " + reply.confidence.toFixed(2);
+    item.appendChild(meta);
+  }
+
+  async function api(path, body) {
+    const response = await fetch(path, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.error ? data.error.message : "request failed");
+    return data;
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const text = input.value;
+    if (!text.trim()) return;
+    add("customer", text);
+    input.value = "";
+    button.disabled = true;
+    const item = add("bot", "…");
+    try {
+      if (!conversationId) conversationId = (await api("/api/conversations", { context: { channel: "web" } })).id;
+      const reply = await api("/api/conversations/" + encodeURIComponent(conversationId) + "/messages", { text });
+      showReply(item, reply);
+    } catch (error) {
+      item.className = "msg error";
+      item.textContent = error.message;
+    } finally {
+      button.disabled = false;
+      input.focus();
+    }
+  });
+})();
