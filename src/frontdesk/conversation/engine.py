@@ -139,7 +139,7 @@ class ConversationEngine:
             if not citation:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return _Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
-        if is_vague(message) and evidence.confidence < 0.85:
+        if is_vague(evidence.query) and evidence.confidence < 0.85:
             return _Outcome("clarify", answer.clarify, evidence.confidence, [], "underspecified")
         if evidence.confidence < answer.threshold or not evidence.hits:
             return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")

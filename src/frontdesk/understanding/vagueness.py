@@ -20,5 +20,9 @@ def is_vague(message: str) -> bool:
     content = [w for w in words(message) if w not in STOP_WORDS and w not in GENERIC]
     if not content:
         return True
-    # "quick question about billing": one topic word, but no request about it.
-    return len(content) == 1 and len(words(message)) >= 3 and any(w in GENERIC for w in words(message))
+    # "quick question about billing", "need help with my account": one topic word, no request about it.
+    return len(content) == 1 and any(w in _REQUESTLESS for w in words(message))
+
+
+_REQUESTLESS = frozenset("question questions problem problems issue issues help query inquiry enquiry trouble info "
+                         "information something doubt matter".split())
