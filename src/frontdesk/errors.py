@@ -33,6 +33,7 @@ class InvalidInputError(FrontdeskError):
 
 
 class TestSetError(FrontdeskError):
+    __test__ = False  # not a pytest test class, despite the name
     code = "testset_invalid"
     status_code = 422
 
