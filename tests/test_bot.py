@@ -72,7 +72,7 @@ def test_a_follow_up_is_searched_with_the_earlier_question(bot: Bot) -> None:
 
 
 def test_every_reply_records_its_evidence(bot: Bot) -> None:
-    conversation_id, reply = ask(bot, "how do I reset my password")
+    conversation_id, _reply = ask(bot, "how do I reset my password")
     events = bot.conversations.events(conversation_id)
     assert [e.type for e in events] == ["conversation_started", "message_received", "passages_retrieved", "reply_sent"]
     passages = events[2].payload["passages"]
@@ -107,7 +107,7 @@ def test_ingest_is_incremental_and_keeps_documents_that_fail_to_load(bot: Bot, t
     (tmp_path / "knowledge" / "plans" / "pricing.md").write_text("# Plans\n\nEverything is free now.\n")
     report = bot.ingest()
     assert report.updated == ["plans/pricing.md"]
-    assert [f.path for f in report.failed][0].endswith("password.md")
+    assert next(f.path for f in report.failed).endswith("password.md")
     documents = {d.source_id: d for d in bot.knowledge.list_documents("test-bot")}
     assert documents["account/password.md"].approval is Approval.APPROVED  # the indexed version stays
     assert documents["plans/pricing.md"].version == 2

@@ -41,10 +41,12 @@ def test_sources_can_be_listed_retired_and_approved(bot_dir: Path) -> None:
     config = str(bot_dir / "bot.yaml")
     run("ingest", "--config", config)
     code, out = run("sources", "list", "--config", config, "--json")
+    assert code == 0
     listed = {d["source"]: d for d in json.loads(out)}
     assert listed["account/password.md"]["approval"] == "approved" and listed["account/password.md"]["version"] == 1
     assert run("sources", "retire", "account/password.md", "--config", config)[0] == 0
     code, out = run("sources", "list", "--config", config, "--json")
+    assert code == 0
     assert {d["source"]: d["approval"] for d in json.loads(out)}["account/password.md"] == "retired"
 
 
@@ -54,7 +56,9 @@ def test_a_conversation_can_be_shown_with_its_evidence(bot_dir: Path) -> None:
     run("ask", "--config", config, "how do I reset my password")
     code, out = run("conversations", "list", "--config", config, "--json")
     conversation = json.loads(out)[0]["id"]
+    assert code == 0
     code, out = run("conversations", "show", conversation, "--config", config, "--json")
+    assert code == 0
     events = json.loads(out)["events"]
     assert [e["type"] for e in events][-2:] == ["passages_retrieved", "reply_sent"]
 
@@ -103,5 +107,6 @@ def test_config_schema_is_json_schema_of_bot_yaml() -> None:
 
 def test_help_lists_every_command() -> None:
     code, out = run("--help")
+    assert code == 0
     for command in ("init", "ingest", "ask", "chat", "serve", "eval", "sources", "conversations", "config"):
         assert command in out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,8 +59,9 @@ def test_the_conversation_comes_back_with_its_events(client: TestClient, convers
 
 
 def test_the_streaming_variant_sends_deltas_then_the_reply(client: TestClient, conversation: str) -> None:
-    with client.stream("POST", f"/api/conversations/{conversation}/messages/stream",
-                       json={"text": "how do I reset my password"}) as response:
+    with client.stream(
+        "POST", f"/api/conversations/{conversation}/messages/stream", json={"text": "how do I reset my password"}
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         raw = "".join(response.iter_text())
@@ -84,31 +84,37 @@ def test_the_streaming_variant_sends_deltas_then_the_reply(client: TestClient, c
         ({"text": 42}, 422, "invalid_input"),
     ],
 )
-def test_bad_messages_get_a_clear_error(client: TestClient, conversation: str, payload: object, status: int,
-                                        code: str) -> None:
+def test_bad_messages_get_a_clear_error(
+    client: TestClient, conversation: str, payload: object, status: int, code: str
+) -> None:
     response = client.post(f"/api/conversations/{conversation}/messages", json=payload)
     assert_error(response, status, code)
 
 
 def test_a_one_megabyte_body_is_refused_before_it_is_read(client: TestClient, conversation: str) -> None:
     body = json.dumps({"text": "x" * 1_000_000})
-    response = client.post(f"/api/conversations/{conversation}/messages", content=body,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        f"/api/conversations/{conversation}/messages", content=body, headers={"content-type": "application/json"}
+    )
     assert_error(response, 413, "payload_too_large")
 
 
 @pytest.mark.parametrize("raw", [b"\x89PNG\r\n\x1a\n\x00\x00binary", b'{"text": "caf\xe9"}', b'{"text": '])
-def test_binary_invalid_utf8_and_malformed_json_are_bad_requests(client: TestClient, conversation: str,
-                                                                 raw: bytes) -> None:
-    response = client.post(f"/api/conversations/{conversation}/messages", content=raw,
-                           headers={"content-type": "application/json"})
+def test_binary_invalid_utf8_and_malformed_json_are_bad_requests(
+    client: TestClient, conversation: str, raw: bytes
+) -> None:
+    response = client.post(
+        f"/api/conversations/{conversation}/messages", content=raw, headers={"content-type": "application/json"}
+    )
     assert_error(response, 400, "invalid_json")
 
 
 def test_bad_input_stores_nothing_and_the_conversation_still_works(client: TestClient, conversation: str) -> None:
     before = client.get(f"/api/conversations/{conversation}").json()["events"]
     client.post(f"/api/conversations/{conversation}/messages", json={"text": ""})
-    client.post(f"/api/conversations/{conversation}/messages", content=b"\xff\xfe", headers={"content-type": "application/json"})
+    client.post(
+        f"/api/conversations/{conversation}/messages", content=b"\xff\xfe", headers={"content-type": "application/json"}
+    )
     assert client.get(f"/api/conversations/{conversation}").json()["events"] == before
     ok = client.post(f"/api/conversations/{conversation}/messages", json={"text": "reset password"})
     assert ok.status_code == 200

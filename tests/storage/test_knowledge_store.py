@@ -22,8 +22,16 @@ def _vectors(n: int, seed: int = 0) -> np.ndarray:
 def _save(store: SqlKnowledgeStore, doc: Document, approval: Approval | None = Approval.APPROVED) -> None:
     chunks = [Chunk(doc.source_id, 0, (doc.title,), doc.text, 0, len(doc.text))]
     phrasings = [doc.question, *doc.alternatives] if doc.question else []
-    store.save_document("demo", doc, source_path="kb", approval=approval, chunks=chunks, embedder="e",
-                        vectors=_vectors(1), question_vectors=_vectors(len(phrasings), 1))
+    store.save_document(
+        "demo",
+        doc,
+        source_path="kb",
+        approval=approval,
+        chunks=chunks,
+        embedder="e",
+        vectors=_vectors(1),
+        question_vectors=_vectors(len(phrasings), 1),
+    )
 
 
 def test_a_saved_document_is_listed_with_version_and_approval(store: SqlKnowledgeStore) -> None:
@@ -52,8 +60,15 @@ def test_only_approved_documents_reach_the_index(store: SqlKnowledgeStore) -> No
 
 
 def test_faq_phrasings_are_indexed_as_questions_of_their_entry(store: SqlKnowledgeStore) -> None:
-    faq = Document("faq-refunds", "Refunds?", "Refunds?\n\nYes, within 30 days.", kind="faq", question="Refunds?",
-                   answer="Yes, within 30 days.", alternatives=("Can I get my money back?",))
+    faq = Document(
+        "faq-refunds",
+        "Refunds?",
+        "Refunds?\n\nYes, within 30 days.",
+        kind="faq",
+        question="Refunds?",
+        answer="Yes, within 30 days.",
+        alternatives=("Can I get my money back?",),
+    )
     _save(store, Document("a.md", "A", "text"))
     _save(store, faq)
     index = store.load_index("demo", "e")
