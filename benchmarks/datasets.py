@@ -36,8 +36,14 @@ def plausible(scratch: Path) -> tuple[Path, Path]:
     for number, line in enumerate((root / "faq_questions.jsonl").read_text(encoding="utf-8").splitlines()):
         item = json.loads(line)
         source = item["doc"].removeprefix("docs/")
-        rows.append({"id": f"plausible-{number:03d}", "turns": [item["question"]],
-                     "expect": {"decision": "answer", "sources": [source]}, "tags": [item["kind"]]})
+        rows.append(
+            {
+                "id": f"plausible-{number:03d}",
+                "turns": [item["question"]],
+                "expect": {"decision": "answer", "sources": [source]},
+                "tags": [item["kind"]],
+            }
+        )
     config = _bot(scratch / "plausible", "plausible", [{"type": "directory", "path": str(root / "docs")}])
     return config, _write(scratch / "plausible" / "testset.jsonl", rows)
 

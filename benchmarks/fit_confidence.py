@@ -28,7 +28,7 @@ import datasets
 
 from frontdesk.bot import Bot
 from frontdesk.config import load_config
-from frontdesk.conversation.followups import standalone_query
+from frontdesk.conversation.followups import is_follow_up, with_context
 from frontdesk.evaluation.testset import load_testset
 from frontdesk.knowledge.retrieval import SIGNALS, WEIGHTS, Retriever, passage_confidence, signals
 from frontdesk.providers.minilm import MiniLMEmbedder
@@ -45,7 +45,7 @@ def _retriever(config_path: Path, embedder: MiniLMEmbedder) -> Retriever:
 def _query(turns: list[str]) -> str:
     query = turns[0]
     for turn in turns[1:]:
-        query = standalone_query(turn, [query])
+        query = with_context(turn, query) if is_follow_up(turn) else turn
     return query
 
 

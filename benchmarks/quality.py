@@ -16,13 +16,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import datasets  # noqa: E402
+import datasets
 
-from frontdesk.bot import Bot  # noqa: E402
-from frontdesk.config import BotConfig, load_config  # noqa: E402
-from frontdesk.evaluation.runner import run_eval  # noqa: E402
-from frontdesk.evaluation.testset import load_testset  # noqa: E402
-from frontdesk.providers.minilm import MiniLMEmbedder  # noqa: E402
+from frontdesk.bot import Bot
+from frontdesk.config import BotConfig, load_config
+from frontdesk.evaluation.runner import run_eval
+from frontdesk.evaluation.testset import load_testset
+from frontdesk.providers.minilm import MiniLMEmbedder
 
 VARIANTS = {"hybrid": None, "bm25_only": 0.0, "dense_only": 1.0}
 
@@ -99,8 +99,11 @@ def main() -> None:
             results[f"mtrag-{domain}"] = evaluate(config, testset, embedder)
     for result in results.values():
         result["ratios"] = _ratios(result)
-    print(json.dumps({"benchmark": "quality", "seconds": round(time.perf_counter() - started, 1),
-                      "suites": results}, indent=2))
+    print(
+        json.dumps(
+            {"benchmark": "quality", "seconds": round(time.perf_counter() - started, 1), "suites": results}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,12 @@ from tests.kb import write_kb
 
 
 @pytest.fixture
-def bot(tmp_path: Path, database_url: str) -> Bot:
+def bot(tmp_path: Path, database_url: str) -> Iterator[Bot]:
     config = load_config(write_kb(tmp_path))
     bot = Bot.from_config(config, database_url=database_url)
     bot.ingest()
-    return bot
+    yield bot
+    bot.close()
 
 
 def ask(bot: Bot, *turns: str):  # type: ignore[no-untyped-def]
@@ -125,7 +127,7 @@ def test_a_deleted_file_is_retired_on_the_next_ingest(bot: Bot, tmp_path: Path) 
 
 def test_citations_carry_url_from_front_matter_or_url_base(bot: Bot) -> None:
     _, reply = ask(bot, "how do I reset my password")
-    assert reply.citations[0].url == "https://help.example.com/account/password.md"
+    assert reply.citations[0].url == "https://help.example.com/account/password"
     _, reply = ask(bot, "where is the request refund button, under settings billing?")
     assert reply.citations[0].source == "billing/refunds.md"
     assert reply.citations[0].url == "https://help.example.com/billing/refunds"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -18,6 +19,8 @@ from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
 
+RECHECK_SECONDS = 5.0
+
 
 class Bot:
     def __init__(
@@ -30,6 +33,8 @@ class Bot:
         self.conversations = SqlConversationStore(conversation_database or database)
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
+        self._fingerprint = ""
+        self._checked_at = 0.0
 
     @classmethod
     def from_config(
@@ -46,8 +51,17 @@ class Bot:
 
     @property
     def retriever(self) -> Retriever:
+        """The retriever over the approved knowledge as it is now. Another process (`frontdesk ingest`,
+        `frontdesk sources approve`) may change it: that is noticed within RECHECK_SECONDS."""
         with self._lock:
+            now = time.monotonic()
+            if self._retriever is not None and now - self._checked_at >= RECHECK_SECONDS:
+                self._checked_at = now
+                if self.knowledge.fingerprint(self.config.name) != self._fingerprint:
+                    self._retriever = None
             if self._retriever is None:
+                self._fingerprint = self.knowledge.fingerprint(self.config.name)
+                self._checked_at = now
                 index = self.knowledge.load_index(self.config.name, self.embedder.name)
                 self._retriever = Retriever(index, self.embedder, self.config.retrieval)
             return self._retriever

@@ -20,6 +20,7 @@ from frontdesk import __version__
 from frontdesk.errors import FrontdeskError, InvalidInputError
 
 app = typer.Typer(
+    invoke_without_command=True,
     help="Frontdesk: a support assistant that answers only from approved knowledge, with citations.",
     no_args_is_help=True,
     add_completion=False,
@@ -57,12 +58,16 @@ def main() -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     _state["debug"] = debug
     if version:
         out.print(f"frontdesk {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        out.print(ctx.get_help())
         raise typer.Exit()
 
 
@@ -407,9 +412,9 @@ def conversations_show(
         )
     else:
         for e in events:
-            summary = e.payload.get("text") or e.payload.get("query") or ""
-            extra = f" [{e.payload['decision']} {e.payload['confidence']:.2f}]" if e.type == "reply_sent" else ""
-            out.print(f"{e.seq:>3} {e.type:20} {escape(str(summary)[:100])}{extra}")
+            summary = " ".join(str(e.payload.get("text") or e.payload.get("query") or "").split())
+            extra = f" ({e.payload['decision']}, {e.payload['confidence']:.2f})" if e.type == "reply_sent" else ""
+            out.print(f"{e.seq:>3} {e.type:20} {escape(summary[:100])}{escape(extra)}")
     bot.close()
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from frontdesk.errors import ConfigError
 
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 DEFAULT_FALLBACK = (
     "Sorry, I can't answer that from our help center. Would you like me to connect you with a person from our team?"
 )
@@ -97,7 +98,7 @@ class EvaluationConfig(Model):
 
 
 class BotConfig(Model):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     audience: str = ""
     language: str = "en"
@@ -179,6 +180,8 @@ def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> str:
         line = _line_of(root, loc)
         where = f"{file}:{line}" if line else str(file)
         message = error["msg"]
+        if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            message = "each source needs `type: directory` or `type: faq`"
         if error["type"] == "extra_forbidden":
             message = f"unknown key {loc[-1]!r}"
             hint = _closest_key(loc)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from frontdesk.config import NAME_PATTERN
 from frontdesk.errors import InvalidInputError
 
 TEMPLATE = Path(__file__).parent / "init_template"
 
 
 def write_starter(directory: Path, *, name: str, force: bool = False) -> list[Path]:
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise InvalidInputError(
+            f"bot name {name!r}: use letters, digits, '-', '_' or '.', starting with a letter or digit"
+        )
     config = directory / "bot.yaml"
     if config.exists() and not force:
         raise InvalidInputError(f"{config} already exists (use --force to overwrite it)")

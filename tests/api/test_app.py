@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,11 +15,12 @@ from tests.kb import write_kb
 
 
 @pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Bot:
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     root = tmp_path_factory.mktemp("api")
     bot = Bot.from_config(load_config(write_kb(root)))
     bot.ingest()
-    return bot
+    yield bot
+    bot.close()
 
 
 @pytest.fixture

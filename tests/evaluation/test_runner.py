@@ -53,6 +53,7 @@ def test_the_report_has_the_contract_shape_and_judges_each_expectation(tmp_path:
     assert report["slices"] == {"t": {"cases": 3, "passed": 2}}
     # eval conversations went to the throwaway store, not the bot's database
     assert bot.conversations.engine is not bot.database
+    bot.close()
 
 
 def test_gates_report_what_was_missed() -> None:

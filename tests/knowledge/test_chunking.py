@@ -167,6 +167,15 @@ def test_headings_inside_code_blocks_are_not_headings() -> None:
     assert chunk.heading_path == ("Install",)
 
 
+def test_paragraph_ending_in_colon_stays_with_the_block_it_introduces() -> None:
+    items = "\n".join(f"- {paragraph(14, i)}" for i in range(8))
+    doc = article(f"## Setup\n\n{paragraph(70, 1)}\n\nMake sure that:\n\n{items}")
+    assert len(doc.text) > 900
+    chunks = chunk_document(doc)
+    assert_well_formed(doc, chunks)
+    assert any(c.text.startswith("Make sure that:\n\n- ") or "\n\nMake sure that:\n\n- " in c.text for c in chunks)
+
+
 def test_code_block_larger_than_target_is_not_split() -> None:
     code = "\n".join(f"line_{i} = compute({i})  # explain step {i}" for i in range(30))
     doc = article(f"{paragraph(100, 1)}\n\n```python\n{code}\n```\n\n{paragraph(100, 2)}")

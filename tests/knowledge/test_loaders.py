@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,24 @@ def test_turns_inline_and_block_html_into_plain_markdown(tmp_path: Path) -> None
     assert "Use `<script defer>` in the page head." in text
     assert "Screenshot" not in text and "img/a.png" not in text
     assert not TAG.search(prose(text))
+
+
+def test_unclosed_script_tag_drops_only_itself(tmp_path: Path) -> None:
+    source = 'Intro.\n\n<script src="https://cdn.example.com/x.js">\n\nThe rest stays.\n'
+    assert load_one(write(tmp_path / "page.md", source)).text == "Intro.\n\nThe rest stays."
+
+
+def test_html_pre_block_in_markdown_becomes_fenced_code(tmp_path: Path) -> None:
+    doc = load_one(write(tmp_path / "page.md", "<pre>\nlocation /js/ {\n  proxy_pass https://x;\n}\n</pre>\n"))
+    assert doc.text == "```\nlocation /js/ {\n  proxy_pass https://x;\n}\n```"
+
+
+@pytest.mark.parametrize("unit", ["<A x={ ", '<a x="', "**a ", "~~a ", "[a ", "`a ", "<b and ", "_a "])
+def test_pathological_markup_is_cleaned_in_about_linear_time(tmp_path: Path, unit: str) -> None:
+    path = write(tmp_path / "evil.md", unit * (300_000 // len(unit)))
+    started = time.perf_counter()
+    load_one(path)
+    assert time.perf_counter() - started < 10  # about 0.5 s; quadratic behaviour would take minutes
 
 
 def test_converts_admonitions_to_plain_paragraphs(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,8 +12,10 @@ from frontdesk.storage.database import open_database
 
 
 @pytest.fixture
-def store(database_url: str) -> SqlConversationStore:
-    return SqlConversationStore(open_database(database_url))
+def store(database_url: str) -> Iterator[SqlConversationStore]:
+    engine = open_database(database_url)
+    yield SqlConversationStore(engine)
+    engine.dispose()
 
 
 def test_a_new_conversation_starts_with_a_started_event(store: SqlConversationStore) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,10 @@ from frontdesk.storage.knowledge_store import SqlKnowledgeStore
 
 
 @pytest.fixture
-def store(database_url: str) -> SqlKnowledgeStore:
-    return SqlKnowledgeStore(open_database(database_url))
+def store(database_url: str) -> Iterator[SqlKnowledgeStore]:
+    engine = open_database(database_url)
+    yield SqlKnowledgeStore(engine)
+    engine.dispose()
 
 
 def _vectors(n: int, seed: int = 0) -> np.ndarray:

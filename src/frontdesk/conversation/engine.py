@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from frontdesk.config import BotConfig
 from frontdesk.conversation.compose import Citation, cite, extract_answer
-from frontdesk.conversation.followups import standalone_query
+from frontdesk.conversation.followups import is_follow_up, might_follow_up, with_context
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.errors import NotFoundError
 from frontdesk.events import Event, MessageReceived, PassagesRetrieved, ReplySent, TurnFailed
@@ -82,8 +82,7 @@ class ConversationEngine:
             evidence: Evidence | None = None
             retriever = self._retriever()
             try:
-                query = standalone_query(text, _earlier_queries(history))
-                evidence = retriever.retrieve(query)
+                evidence = self._retrieve(retriever, text, _earlier_queries(history))
                 outcome = self._decide(text, evidence, retriever)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
@@ -130,6 +129,18 @@ class ConversationEngine:
                 evidence=evidence.as_dict() if evidence else {},
             )
 
+    def _retrieve(self, retriever: Retriever, text: str, earlier: list[str]) -> Evidence:
+        """Search the message; a follow-up is searched with the question it follows. A short message that
+        may or may not lean on the previous question is searched both ways and the better evidence wins."""
+        if earlier and is_follow_up(text):
+            return retriever.retrieve(with_context(text, earlier[-1]))
+        evidence = retriever.retrieve(text)
+        if earlier and might_follow_up(text) and evidence.confidence < self.config.answer.threshold:
+            combined = retriever.retrieve(with_context(text, earlier[-1]))
+            if combined.confidence > evidence.confidence:
+                return combined
+        return evidence
+
     def _decide(self, message: str, evidence: Evidence, retriever: Retriever) -> _Outcome:
         answer = self.config.answer
         index = retriever.index
@@ -144,10 +155,10 @@ class ConversationEngine:
         if evidence.confidence < answer.threshold or not evidence.hits:
             return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")
         top = evidence.hits[:3]
-        best = max(top, key=passage_confidence)
+        best = max(top, key=lambda h: passage_confidence(h, evidence.ranking))
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars)
         ranked = [best, *(h for h in evidence.hits if h is not best)]
-        supporting = [h for h in ranked if passage_confidence(h) >= answer.threshold]
+        supporting = [h for h in ranked if passage_confidence(h, evidence.ranking) >= answer.threshold]
         return _Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
 
 

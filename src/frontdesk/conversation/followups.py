@@ -1,46 +1,43 @@
-"""Follow-ups ("and for a team of 10?") only make sense with the previous question: rewrite them."""
+"""Follow-ups ("and for a team of 10?") only make sense with the previous question."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from frontdesk.knowledge.terms import STOP_WORDS, words
+from frontdesk.knowledge.terms import words
 
 _OPENERS = (
     "and ",
+    "and,",
     "what about",
     "how about",
-    "also",
+    "also ",
     "but ",
     "so ",
     "same for",
     "what if",
-    "and,",
     "or ",
-    "does it",
-    "does that",
-    "is it",
-    "is that",
-    "can it",
-    "can i also",
-    "do they",
-    "will it",
     "then ",
+    "ok and",
+    "okay and",
+    "ok so",
+    "ok, and",
 )
 _ANAPHORA = frozenset({"it", "that", "this", "they", "them", "those", "these", "there", "its", "one", "same"})
+SHORT = 8  # words; a longer message usually says what it is about
 
 
 def is_follow_up(message: str) -> bool:
+    """Clearly continues the previous question: opens like a continuation, or is short and points back."""
     text = message.strip().lower()
     tokens = words(text)
-    content = [w for w in tokens if w not in STOP_WORDS]
-    if text.startswith(_OPENERS) and len(tokens) <= 12:
+    if text.startswith(_OPENERS) and len(tokens) <= 2 * SHORT:
         return True
-    return len(tokens) <= 8 and (len(content) <= 2 or any(w in _ANAPHORA for w in tokens))
+    return len(tokens) <= SHORT and any(w in _ANAPHORA for w in tokens)
 
 
-def standalone_query(message: str, earlier: Sequence[str]) -> str:
-    """The text to search for: the message itself, or, for a follow-up, the previous question with it."""
-    if not earlier or not is_follow_up(message):
-        return message
-    return f"{earlier[-1]} {message}"
+def might_follow_up(message: str) -> bool:
+    """Short enough that it may lean on the previous question ("for 10 people?"): worth a second search."""
+    return len(words(message)) <= SHORT
+
+
+def with_context(message: str, previous_query: str) -> str:
+    return f"{previous_query} {message}"

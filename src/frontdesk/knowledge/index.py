@@ -52,6 +52,13 @@ class Hit:
     coverage: float  # idf-weighted share of the query's terms found in the passage or its headings
 
 
+@dataclass(frozen=True)
+class Ranking:
+    hits: list[Hit]
+    background: float  # mean cosine of the query to every passage: how "on topic" anything here looks
+    unknown: float  # idf-weighted share of the query's terms that no passage contains
+
+
 class KnowledgeIndex:
     def __init__(
         self,
@@ -80,10 +87,10 @@ class KnowledgeIndex:
 
     def search(
         self, query: str, query_vector: Vectors, *, top_k: int = 5, dense_weight: float = 0.7, candidates: int = 50
-    ) -> list[Hit]:
-        if not self.passages:
-            return []
+    ) -> Ranking:
         query_terms = terms(query)
+        if not self.passages:
+            return Ranking([], 0.0, 1.0 if query_terms else 0.0)
         dense = self.vectors @ query_vector
         lexical = self.lexical.scores(query_terms)
         pool = _top(dense, candidates)
@@ -92,10 +99,18 @@ class KnowledgeIndex:
         fused = dense_weight * _minmax(dense[pool]) + (1 - dense_weight) * _minmax(lexical[pool])
         order = pool[np.argsort(-fused, kind="stable")][:top_k]
         fused_by_id = dict(zip(pool.tolist(), fused.tolist(), strict=True))
-        return [
+        hits = [
             Hit(self.passages[i], fused_by_id[i], float(dense[i]), float(lexical[i]), self.coverage(query_terms, i))
             for i in order.tolist()
         ]
+        return Ranking(hits, float(dense.mean()), self.unknown_share(query_terms))
+
+    def unknown_share(self, query_terms: Sequence[str]) -> float:
+        unique = set(query_terms)
+        total = sum(self.lexical.term_idf(t) for t in unique)
+        if total == 0:
+            return 0.0
+        return sum(self.lexical.term_idf(t) for t in unique if t not in self.lexical.idf) / total
 
     def coverage(self, query_terms: Sequence[str], passage: int) -> float:
         unique = set(query_terms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,44 +56,35 @@ def ingest_sources(
     stored = {doc.source_id: doc for doc in store.list_documents(config.name)}
     pending: list[tuple[Document, str, Approval | None]] = []
     seen: set[str] = set()
+    unreadable: set[str] = set()  # sources with a failure: what vanished from them may just be unreadable
     for source in config.knowledge.sources:
-        source_path = str(source.path)
-        present: set[str] = set()
-        clean = True
+        source_path = str(config.resolve(source.path))
         for item in _load(config, source):
             if isinstance(item, LoadFailure):
                 report.failed.append(item)
-                clean = False
+                unreadable.add(source_path)
                 continue
             if item.source_id in seen:
-                report.failed.append(
-                    LoadFailure(
-                        item.source_id,
-                        f"duplicate source id (also in another source); skipped the copy in {source_path}",
-                    )
-                )
+                reason = f"duplicate source id (also in another source); skipped the copy in {source.path}"
+                report.failed.append(LoadFailure(item.source_id, reason))
                 continue
             seen.add(item.source_id)
-            present.add(item.source_id)
             previous = stored.get(item.source_id)
+            # Approval on ingest applies to new documents only: an owner's later draft or retire decision stands.
             approval = Approval.APPROVED if source.approve and previous is None else None
-            if source.approve and previous is not None and previous.approval is Approval.DRAFT:
-                approval = Approval.APPROVED
             if previous and previous.content_hash == item.content_hash and previous.embedder == embedder.name:
                 report.unchanged.append(item.source_id)
-                if approval is not None and previous.approval is not approval:
-                    store.set_approval(config.name, [item.source_id], approval)
                 continue
             pending.append((item, source_path, approval))
-        # Retire what vanished only when the whole source was read: a file that failed to load keeps
-        # its previously indexed version.
-        gone = [
-            doc.source_id
-            for doc in stored.values()
-            if doc.source_path == source_path and doc.source_id not in present and doc.approval is not Approval.RETIRED
-        ]
-        if gone and clean:
-            report.retired.extend(store.set_approval(config.name, gone, Approval.RETIRED))
+    # Retire what no configured source provides any more (deleted files, removed sources), unless it came from
+    # a source that could not be read in full: a file that failed to load keeps its indexed version.
+    gone = [
+        doc.source_id
+        for doc in stored.values()
+        if doc.source_id not in seen and doc.source_path not in unreadable and doc.approval is not Approval.RETIRED
+    ]
+    if gone:
+        report.retired.extend(store.set_approval(config.name, gone, Approval.RETIRED))
 
     chunking = config.knowledge.chunking
     for done, (document, source_path, approval) in enumerate(pending):
@@ -131,5 +123,12 @@ def _load(config: BotConfig, source: DirectorySource | FaqSource) -> Iterator[Do
         return
     for item in load_directory(path):
         if isinstance(item, Document) and item.url is None and source.url_base:
-            item = dataclasses.replace(item, url=source.url_base.rstrip("/") + "/" + item.source_id)
+            item = dataclasses.replace(item, url=page_url(source.url_base, item))
         yield item
+
+
+def page_url(base: str, document: Document) -> str:
+    """Where a page without its own `url:` lives: its relative `slug`, or its path without the extension."""
+    slug = document.metadata.get("slug") or document.metadata.get("permalink")
+    path = slug if slug else re.sub(r"(/?index)?\.(md|markdown|mdx|html?|txt|pdf)$", "", document.source_id)
+    return base.rstrip("/") + "/" + path.lstrip("/")

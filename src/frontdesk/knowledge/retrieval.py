@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from frontdesk.config import RetrievalConfig
-from frontdesk.knowledge.index import FaqQuestion, Hit, KnowledgeIndex
+from frontdesk.knowledge.index import FaqQuestion, Hit, KnowledgeIndex, Ranking
 from frontdesk.providers.embedders import Embedder, Vectors
+
+# Logistic model of "this passage answers the query", over signals that fail differently: embedding
+# similarity (paraphrase-tolerant but generous to on-topic passages that lack the fact), its lift over the
+# query's similarity to everything (generic chit-chat is similar to everything), idf-weighted term coverage
+# (strict), and the share of the query's terms the knowledge never mentions (names of other products, topics
+# the bot has no documents on). Fitted by benchmarks/fit_confidence.py; see docs/benchmarks.md.
+SIGNALS = ("dense", "lift", "coverage", "unknown")
+WEIGHTS = {"bias": -6.0, "dense": 8.0, "lift": 4.0, "coverage": 3.0, "unknown": -3.0}
 
 
 @dataclass(frozen=True)
 class Evidence:
     query: str
     hits: list[Hit]
+    ranking: Ranking
     faq: FaqQuestion | None
     faq_similarity: float
     confidence: float  # in [0, 1]: how well the best passage supports an answer
@@ -22,6 +32,8 @@ class Evidence:
         return {
             "query": self.query,
             "confidence": round(self.confidence, 4),
+            "background": round(self.ranking.background, 4),
+            "unknown": round(self.ranking.unknown, 4),
             "passages": [
                 {
                     "chunk_id": h.passage.chunk_id,
@@ -34,6 +46,7 @@ class Evidence:
                     "dense": round(h.dense, 4),
                     "lexical": round(h.lexical, 4),
                     "coverage": round(h.coverage, 4),
+                    "confidence": round(passage_confidence(h, self.ranking), 4),
                     "text": h.passage.text,
                 }
                 for h in self.hits
@@ -41,12 +54,19 @@ class Evidence:
         }
 
 
-def passage_confidence(hit: Hit) -> float:
-    """Absolute support of one passage for the query, from two signals that fail differently: embedding
-    similarity (paraphrase-tolerant, but generous to on-topic passages that lack the fact) and idf-weighted
-    term coverage (strict, and it drops when the query names something the knowledge never mentions)."""
-    dense = min(max((hit.dense - 0.2) / 0.5, 0.0), 1.0)
-    return min(max(0.55 * dense + 0.45 * hit.coverage, 0.0), 1.0)
+def signals(hit: Hit, ranking: Ranking) -> dict[str, float]:
+    return {
+        "dense": hit.dense,
+        "lift": hit.dense - ranking.background,
+        "coverage": hit.coverage,
+        "unknown": ranking.unknown,
+    }
+
+
+def passage_confidence(hit: Hit, ranking: Ranking, weights: dict[str, float] = WEIGHTS) -> float:
+    values = signals(hit, ranking)
+    z = weights["bias"] + sum(weights[name] * values[name] for name in SIGNALS)
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 class Retriever:
@@ -69,8 +89,10 @@ class Retriever:
 
     def retrieve(self, query: str) -> Evidence:
         vector = self.embed_query(query)
-        hits = self.index.search(query, vector, top_k=self.config.top_k, dense_weight=self.config.dense_weight)
+        ranking = self.index.search(query, vector, top_k=self.config.top_k, dense_weight=self.config.dense_weight)
         match = self.index.match_question(vector)
         faq, similarity = match if match else (None, 0.0)
-        confidence = max((passage_confidence(h) for h in hits[:3]), default=0.0)
-        return Evidence(query=query, hits=hits, faq=faq, faq_similarity=similarity, confidence=confidence)
+        confidence = max((passage_confidence(h, ranking) for h in ranking.hits[:3]), default=0.0)
+        return Evidence(
+            query=query, hits=ranking.hits, ranking=ranking, faq=faq, faq_similarity=similarity, confidence=confidence
+        )

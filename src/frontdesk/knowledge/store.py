@@ -50,6 +50,10 @@ class KnowledgeStore(Protocol):
         """Returns the source ids that exist and were updated."""
         ...
 
+    def fingerprint(self, bot: str) -> str:
+        """Changes whenever any of the bot's documents is saved or changes approval."""
+        ...
+
     def load_index(self, bot: str, embedder: str) -> KnowledgeIndex:
         """Every approved document's chunks embedded by `embedder`."""
         ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from frontdesk.knowledge.documents import Approval, Chunk, Document
@@ -117,6 +117,15 @@ class SqlKnowledgeStore:
                 )
             return found
 
+    def fingerprint(self, bot: str) -> str:
+        with Session(self.engine) as session:
+            count, latest, versions = session.execute(
+                select(
+                    func.count(DocumentRow.id), func.max(DocumentRow.updated_at), func.sum(DocumentRow.version)
+                ).where(DocumentRow.bot == bot)
+            ).one()
+        return f"{count}:{latest}:{versions}"
+
     def load_index(self, bot: str, embedder: str) -> KnowledgeIndex:
         passages: list[IndexedPassage] = []
         vectors: list[bytes] = []
@@ -176,7 +185,7 @@ def _stored(row: DocumentRow) -> StoredDocument:
         approval=Approval(row.approval),
         chunks=sum(1 for c in row.chunks if c.role == "passage"),
         embedder=row.chunks[0].embedder if row.chunks else "",
-        updated_at=row.updated_at,
+        updated_at=aware(row.updated_at),
     )
 
 

@@ -24,5 +24,7 @@ def is_vague(message: str) -> bool:
     return len(content) == 1 and any(w in _REQUESTLESS for w in words(message))
 
 
-_REQUESTLESS = frozenset("question questions problem problems issue issues help query inquiry enquiry trouble info "
-                         "information something doubt matter".split())
+_REQUESTLESS = frozenset(
+    "question questions problem problems issue issues help query inquiry enquiry trouble info "
+    "information something doubt matter".split()
+)

@@ -1,0 +1,620 @@
+"""Speed: turn latency at several knowledge sizes, ingestion rate and embedding throughput, with BM25-only and
+dense-only baselines run in the same process. No LLM. Prints one JSON object; progress goes to stderr.
+
+    .venv/bin/python benchmarks/speed.py [--sizes 1000,10000,100000] [--queries 200] [--scratch DIR]
+
+Chunk vectors come from the real MiniLM embedder and are cached in the scratch folder (one .npy per block of
+1,000 texts, named by a hash of the texts), so only the first run at a size pays for embedding it.
+`--warm-cache` fills that cache and exits (handy to run niced in the background).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import hashlib
+import json
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus
+
+from frontdesk.config import BotConfig, DirectorySource, KnowledgeConfig, RetrievalConfig
+from frontdesk.conversation.engine import ConversationEngine
+from frontdesk.conversation.store import ConversationRecord, StoredEvent
+from frontdesk.events import Event
+from frontdesk.knowledge.index import FaqQuestion, IndexedPassage, KnowledgeIndex
+from frontdesk.knowledge.ingest import ingest_sources
+from frontdesk.knowledge.lexical import BM25Index
+from frontdesk.knowledge.retrieval import Evidence, Retriever
+from frontdesk.knowledge.terms import terms
+from frontdesk.providers.embedders import Embedder, Vectors
+from frontdesk.providers.minilm import MiniLMEmbedder
+from frontdesk.storage.conversation_store import SqlConversationStore
+from frontdesk.storage.database import open_database
+from frontdesk.storage.knowledge_store import SqlKnowledgeStore
+
+VARIANTS = {"hybrid": 0.7, "bm25_only": 0.0, "dense_only": 1.0}
+BLOCK = 1000  # texts per cached vector file; the default sizes are multiples, so every block is shared
+BOT = "speed"
+
+
+class Blas:
+    """OpenBLAS's thread count, read and set at run time through the library NumPy loaded (None if not found).
+
+    Under CPU contention OpenBLAS's multi-threaded GEMMs lose badly, and its idle worker threads spin on the
+    core the rest of the turn needs, so the benchmark reports (and can change) the setting."""
+
+    def __init__(self) -> None:
+        self._get: Any = None
+        self._set: Any = None
+        for path in sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("*openblas*")):
+            library = ctypes.CDLL(str(path))  # already loaded by NumPy: same handle, same global state
+            for prefix, suffix in (
+                ("scipy_openblas", "64_"),
+                ("scipy_openblas", ""),
+                ("openblas", "64_"),
+                ("openblas", ""),
+            ):
+                getter = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+                setter = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+                if getter is not None and setter is not None:
+                    self._get, self._set = getter, setter
+                    return
+
+    @property
+    def threads(self) -> int | None:
+        return int(self._get()) if self._get is not None else None
+
+    @threads.setter
+    def threads(self, count: int) -> None:
+        if self._set is None:
+            raise RuntimeError("cannot find OpenBLAS to set its thread count")
+        self._set(ctypes.c_int(count))
+
+
+BLAS = Blas()
+
+
+def log(message: str) -> None:
+    print(f"[speed {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux reports KiB
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+
+    def pct(p: float) -> float:  # nearest-rank percentile: an observed value, never an interpolation
+        return ordered[min(len(ordered) - 1, max(0, int(np.ceil(p / 100 * len(ordered))) - 1))]
+
+    return {
+        "n": len(ordered),
+        "p50": round(pct(50), 2),
+        "p95": round(pct(95), 2),
+        "p99": round(pct(99), 2),
+        "mean": round(statistics.fmean(ordered), 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+def ratio(ours: float | None, base: float | None) -> float | None:
+    return round(ours / base, 3) if ours and base else None
+
+
+@dataclass
+class Phase:
+    """Wall and CPU time of a phase: CPU well below wall for single-threaded work means other processes
+    were taking the cores (the machine is shared)."""
+
+    name: str
+    wall: float = 0.0
+    cpu: float = 0.0
+    load: list[float] = field(default_factory=list)
+
+    def __enter__(self) -> Phase:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+        self.load = load_average()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"wall_s": round(self.wall, 2), "cpu_s": round(self.cpu, 2), "load_after": self.load}
+
+
+# --- chunk vectors, cached -------------------------------------------------------------------------------------
+
+
+def cached_embed(embedder: Embedder, texts: Sequence[str], cache: Path, label: str) -> tuple[Vectors, dict[str, Any]]:
+    """Vectors for `texts`, one cache file per block of BLOCK texts; a block is embedded only when missing and
+    saved as soon as it is done, so an interrupted cold run keeps its progress."""
+    cache.mkdir(parents=True, exist_ok=True)
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    computed = 0
+    seconds = 0.0
+    for start in range(0, len(texts), BLOCK):
+        block = texts[start : start + BLOCK]
+        digest = hashlib.sha256(f"{embedder.name}\x00{embedder.dimension}\x00".encode())
+        for text in block:
+            digest.update(text.encode("utf-8", "surrogatepass") + b"\x00")
+        path = cache / f"{label}-{digest.hexdigest()[:24]}.npy"
+        if path.exists():
+            out[start : start + len(block)] = np.load(path)
+            continue
+        began = time.perf_counter()
+        vectors = embedder.embed(list(block))
+        seconds += time.perf_counter() - began
+        computed += len(block)
+        np.save(path.with_suffix(".tmp.npy"), vectors)
+        path.with_suffix(".tmp.npy").replace(path)
+        out[start : start + len(block)] = vectors
+        log(f"embedded {label} {start + len(block)}/{len(texts)} ({computed / seconds:.1f}/s this run)")
+    stats = {"texts": len(texts), "embedded_now": computed, "embedding_s": round(seconds, 1)}
+    return out, stats
+
+
+def corpus_vectors(
+    embedder: Embedder, chunks: Sequence[corpus.CorpusChunk], scratch: Path
+) -> tuple[Vectors, list[str], Vectors, dict[str, Any]]:
+    """Passage vectors, and the FAQ phrasings (unique, in order of first use) with theirs."""
+    cache = scratch / "vectors"
+    passage_vectors, passage_stats = cached_embed(embedder, [c.embedding_text for c in chunks], cache, "passages")
+    questions = list(dict.fromkeys(c.question for c in chunks if c.question))
+    question_vectors, question_stats = cached_embed(embedder, questions, cache, "questions")
+    return passage_vectors, questions, question_vectors, {"passages": passage_stats, "faq_questions": question_stats}
+
+
+def build_index(
+    chunks: Sequence[corpus.CorpusChunk], vectors: Vectors, questions: list[str], question_vectors: Vectors
+) -> KnowledgeIndex:
+    passages = [
+        IndexedPassage(
+            chunk_id=number + 1,
+            source_id=c.source_id,
+            title=c.title,
+            url=None,
+            kind=c.kind,
+            heading_path=c.heading_path,
+            text=c.text,
+            document_hash=hashlib.sha256(c.text.encode()).hexdigest(),
+            document_version=1,
+            answer=c.answer,
+        )
+        for number, c in enumerate(chunks)
+    ]
+    row_of = {q: i for i, q in enumerate(questions)}
+    faq = [(number, row_of[c.question]) for number, c in enumerate(chunks) if c.question]
+    faq_questions = [FaqQuestion(passage=number, text=chunks[number].question or "") for number, _ in faq]
+    faq_vectors = question_vectors[[row for _, row in faq]] if faq else None
+    return KnowledgeIndex(passages, vectors[: len(chunks)], faq_questions, faq_vectors)
+
+
+# --- timing wrappers: the real engine and retriever, with the time of each step recorded ----------------------
+
+
+class TimedStore:
+    """SqlConversationStore with the time spent in each call added up (event reads and writes of a turn)."""
+
+    def __init__(self, inner: SqlConversationStore) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def _timed(self, call: Callable[[], Any]) -> Any:
+        began = time.perf_counter()
+        try:
+            return call()
+        finally:
+            self.seconds += time.perf_counter() - began
+
+    def create(self, bot: str, context: dict[str, Any]) -> ConversationRecord:
+        return self.inner.create(bot, context)  # not part of a turn
+
+    def get(self, conversation_id: str) -> ConversationRecord | None:
+        result: ConversationRecord | None = self._timed(lambda: self.inner.get(conversation_id))
+        return result
+
+    def recent(self, bot: str, *, limit: int = 50) -> list[ConversationRecord]:
+        return self.inner.recent(bot, limit=limit)
+
+    def append(self, conversation_id: str, events: Sequence[Event]) -> list[StoredEvent]:
+        result: list[StoredEvent] = self._timed(lambda: self.inner.append(conversation_id, events))
+        return result
+
+    def events(self, conversation_id: str) -> list[StoredEvent]:
+        result: list[StoredEvent] = self._timed(lambda: self.inner.events(conversation_id))
+        return result
+
+
+class TimedRetriever(Retriever):
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, config: RetrievalConfig) -> None:
+        super().__init__(index, embedder, config)
+        self.embed_seconds = 0.0
+        self.retrieve_seconds = 0.0
+
+    def embed_query(self, query: str) -> Vectors:
+        began = time.perf_counter()
+        try:
+            return super().embed_query(query)
+        finally:
+            self.embed_seconds += time.perf_counter() - began
+
+    def retrieve(self, query: str) -> Evidence:
+        began = time.perf_counter()
+        try:
+            return super().retrieve(query)
+        finally:
+            self.retrieve_seconds += time.perf_counter() - began
+
+
+def variant_config(weight: float) -> BotConfig:
+    return BotConfig(name=BOT, retrieval=RetrievalConfig(dense_weight=weight))
+
+
+# --- measurements -------------------------------------------------------------------------------------------------
+
+
+def measure_turns(
+    index: KnowledgeIndex,
+    embedder: Embedder,
+    queries: Sequence[str],
+    warmup: int,
+    turns_per_conversation: int,
+    database: Path,
+) -> dict[str, Any]:
+    """Full turns through ConversationEngine.handle_message against a SQLite file. Variants take turns query by
+    query (in rotating order), so a burst of load from other processes hits all of them alike."""
+    database.unlink(missing_ok=True)
+    engine_db = open_database(f"sqlite:///{database}")
+    engines: dict[str, ConversationEngine] = {}
+    stores: dict[str, TimedStore] = {}
+    retrievers: dict[str, TimedRetriever] = {}
+    for variant, weight in VARIANTS.items():
+        config = variant_config(weight)
+        stores[variant] = TimedStore(SqlConversationStore(engine_db))
+        retrievers[variant] = TimedRetriever(index, embedder, config.retrieval)
+        retriever = retrievers[variant]
+        engines[variant] = ConversationEngine(config, stores[variant], lambda r=retriever: r)  # type: ignore[misc]
+    rows: dict[str, dict[str, list[float]]] = {v: {} for v in VARIANTS}
+    decisions: dict[str, dict[str, int]] = {v: {} for v in VARIANTS}
+    conversation: dict[str, str] = {}
+    names = list(VARIANTS)
+    for number, query in enumerate(queries):
+        order = names[number % len(names) :] + names[: number % len(names)]
+        for variant in order:
+            engine, store, retriever = engines[variant], stores[variant], retrievers[variant]
+            if number % turns_per_conversation == 0:
+                conversation[variant] = engine.start().id
+            before = (store.seconds, retriever.embed_seconds, retriever.retrieve_seconds)
+            began = time.perf_counter()
+            reply = engine.handle_message(conversation[variant], query)
+            total = (time.perf_counter() - began) * 1000
+            if number < warmup:
+                continue
+            storage = (store.seconds - before[0]) * 1000
+            embed = (retriever.embed_seconds - before[1]) * 1000
+            retrieve = (retriever.retrieve_seconds - before[2]) * 1000
+            row = rows[variant]
+            for key, value in (
+                ("turn_ms", total),
+                ("engine_reported_ms", reply.latency_ms),  # excludes the final event write
+                ("query_embedding_ms", embed),
+                ("retrieve_without_embedding_ms", retrieve - embed),
+                ("conversation_store_ms", storage),
+                ("decide_compose_record_ms", total - retrieve - storage),
+            ):
+                row.setdefault(key, []).append(value)
+            decisions[variant][reply.decision] = decisions[variant].get(reply.decision, 0) + 1
+    engine_db.dispose()
+    out: dict[str, Any] = {}
+    for variant in VARIANTS:
+        out[variant] = {key: summary(values) for key, values in rows[variant].items()}
+        out[variant]["decisions"] = decisions[variant]
+    return out
+
+
+def measure_retrieval(
+    index: KnowledgeIndex, embedder: Embedder, queries: Sequence[str], query_vectors: Vectors
+) -> dict[str, Any]:
+    """Retriever.retrieve on first-seen queries (so it embeds each), and index.search with the query vector
+    already computed, per variant; plus the two scorers on their own: what BM25-only and dense-only retrieval
+    would cost if the other half were not computed at all."""
+    retrievers = {v: Retriever(index, embedder, RetrievalConfig(dense_weight=w)) for v, w in VARIANTS.items()}
+    retrieve: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    search: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    names = list(VARIANTS)
+    for number, (query, vector) in enumerate(zip(queries, query_vectors, strict=True)):
+        for variant in names[number % len(names) :] + names[: number % len(names)]:
+            retriever = retrievers[variant]
+            began = time.perf_counter()
+            retriever.retrieve(query)
+            retrieve[variant].append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            index.search(query, vector, top_k=retriever.config.top_k, dense_weight=retriever.config.dense_weight)
+            index.match_question(vector)
+            search[variant].append((time.perf_counter() - began) * 1000)
+    out: dict[str, Any] = {
+        v: {"retrieve_ms": summary(retrieve[v]), "search_and_faq_match_ms": summary(search[v])} for v in VARIANTS
+    }
+    lexical, dense = [], []
+    for query, vector in zip(queries, query_vectors, strict=True):
+        began = time.perf_counter()
+        scores = index.lexical.scores(terms(query))
+        np.argpartition(-scores, min(49, len(scores) - 1))[:50]
+        lexical.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        similarities = index.vectors @ vector
+        np.argpartition(-similarities, min(49, len(similarities) - 1))[:50]
+        index.question_vectors @ vector
+        dense.append((time.perf_counter() - began) * 1000)
+    out["components"] = {
+        "bm25_score_and_top50_ms": summary(lexical),
+        "dense_dot_top50_and_faq_dot_ms": summary(dense),
+    }
+    return out
+
+
+def measure_size(
+    size: int,
+    chunks: Sequence[corpus.CorpusChunk],
+    vectors: Vectors,
+    questions: list[str],
+    question_vectors: Vectors,
+    embedder: Embedder,
+    queries: Sequence[str],
+    query_vectors: Vectors,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    subset = chunks[:size]
+    used_questions = list(dict.fromkeys(c.question for c in subset if c.question))
+    result: dict[str, Any] = {"corpus": corpus.describe(subset)}
+    with Phase("index") as build:
+        index = build_index(subset, vectors, used_questions, question_vectors[: len(used_questions)])
+    # The BM25 part alone, from terms computed beforehand (the rest of the build is mostly `terms`).
+    with Phase("terms") as tokenize:
+        passage_terms = [terms(f"{p.context}\n{p.text}") for p in index.passages]
+    with Phase("bm25") as bm25:
+        BM25Index(passage_terms)
+    del passage_terms
+    result["index_build"] = {
+        "knowledge_index_s": round(build.wall, 3),
+        "terms_s": round(tokenize.wall, 3),
+        "bm25_index_s": round(bm25.wall, 3),
+        "faq_questions": len(index.questions),
+    }
+    log(f"{size}: index built in {build.wall:.1f}s; {len(queries)} turns x {len(VARIANTS)} variants")
+    with Phase("turns") as turns_phase:
+        result["turns"] = measure_turns(
+            index, embedder, queries, args.warmup, args.turns_per_conversation, args.scratch / f"turns-{size}.db"
+        )
+    result["turns"]["phase"] = turns_phase.as_dict()
+    measured = queries[args.warmup :]
+    with Phase("retrieval") as retrieval_phase:
+        # Fresh retrievers: their query caches are empty, so every retrieve() embeds, as in a turn.
+        result["retrieval"] = measure_retrieval(index, embedder, measured, query_vectors[args.warmup :])
+    result["retrieval"]["phase"] = retrieval_phase.as_dict()
+    result["ratios"] = size_ratios(result)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
+def size_ratios(result: dict[str, Any]) -> dict[str, float | None]:
+    """hybrid / baseline at p95. The engine's variants differ only in fusion weights (every one embeds the query and
+    runs both scorers), so the scorer-alone components are the cost of a true single-method retriever."""
+    turns, retrieval = result["turns"], result["retrieval"]
+    out: dict[str, float | None] = {}
+    for baseline in ("bm25_only", "dense_only"):
+        pairs = {
+            "turn": (turns["hybrid"]["turn_ms"], turns[baseline]["turn_ms"]),
+            "retrieve": (retrieval["hybrid"]["retrieve_ms"], retrieval[baseline]["retrieve_ms"]),
+            "search": (retrieval["hybrid"]["search_and_faq_match_ms"], retrieval[baseline]["search_and_faq_match_ms"]),
+        }
+        for name, (ours, base) in pairs.items():
+            out[f"{name}_p95_hybrid_vs_{baseline}"] = ratio(ours["p95"], base["p95"])
+    components = retrieval["components"]
+    hybrid_search = retrieval["hybrid"]["search_and_faq_match_ms"]["p95"]
+    out["search_p95_hybrid_vs_bm25_scorer_alone"] = ratio(hybrid_search, components["bm25_score_and_top50_ms"]["p95"])
+    out["search_p95_hybrid_vs_dense_scorer_alone"] = ratio(
+        hybrid_search, components["dense_dot_top50_and_faq_dot_ms"]["p95"]
+    )
+    return out
+
+
+def scale(sizes: dict[str, Any]) -> dict[str, Any]:
+    """The p95 curves across sizes, per variant, and the two scorers alone."""
+    components = {"bm25_scorer": "bm25_score_and_top50_ms", "dense_scorer": "dense_dot_top50_and_faq_dot_ms"}
+    return {
+        "turn_p95_ms": {v: {n: r["turns"][v]["turn_ms"]["p95"] for n, r in sizes.items()} for v in VARIANTS},
+        "retrieve_p95_ms": {
+            v: {n: r["retrieval"][v]["retrieve_ms"]["p95"] for n, r in sizes.items()} for v in VARIANTS
+        },
+        "search_p95_ms": {
+            v: {n: r["retrieval"][v]["search_and_faq_match_ms"]["p95"] for n, r in sizes.items()} for v in VARIANTS
+        },
+        **{
+            f"{name}_p95_ms": {n: r["retrieval"]["components"][key]["p95"] for n, r in sizes.items()}
+            for name, key in components.items()
+        },
+        "knowledge_index_build_s": {n: r["index_build"]["knowledge_index_s"] for n, r in sizes.items()},
+    }
+
+
+class CountingEmbedder:
+    """The real embedder, with the time spent embedding added up (to split ingestion into model vs the rest)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.seconds = 0.0
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        began = time.perf_counter()
+        try:
+            return self.inner.embed(texts)
+        finally:
+            self.seconds += time.perf_counter() - began
+
+
+def measure_ingestion(embedder: Embedder, scratch: Path) -> dict[str, Any]:
+    """The real `ingest_sources` path (load, chunk, embed, save to SQLite) on the Plausible help centre, from an
+    empty database; then loading the index back, as the first turn after an ingest does."""
+    database = scratch / "ingest.db"
+    database.unlink(missing_ok=True)
+    config = BotConfig(name=BOT, knowledge=KnowledgeConfig(sources=[DirectorySource(path=corpus.PLAUSIBLE_DOCS)]))
+    engine = open_database(f"sqlite:///{database}")
+    store = SqlKnowledgeStore(engine)
+    counting = CountingEmbedder(embedder)
+    with Phase("ingest") as phase:
+        report = ingest_sources(config, store, counting)
+    with Phase("load") as load:
+        index = store.load_index(BOT, embedder.name)
+    engine.dispose()
+    files = sum(1 for p in corpus.PLAUSIBLE_DOCS.rglob("*") if p.is_file())
+    return {
+        "source": f"plausible_docs ({files} files)",
+        "documents": len(report.added),
+        "chunks": report.chunks,
+        "seconds": round(report.seconds, 2),
+        "chunks_per_second": round(report.chunks / report.seconds, 1),
+        "embedding_s": round(counting.seconds, 2),
+        "load_chunk_store_s": round(report.seconds - counting.seconds, 2),
+        "chunks_per_second_without_embedding": round(report.chunks / max(report.seconds - counting.seconds, 1e-9), 1),
+        "load_index_s": round(load.wall, 3),
+        "indexed_passages": len(index),
+        "phase": phase.as_dict(),
+    }
+
+
+def measure_embedding(
+    embedder: Embedder, chunks: Sequence[corpus.CorpusChunk], queries: Sequence[str]
+) -> dict[str, Any]:
+    """Raw model throughput: a batch of chunks (as ingest embeds them) and single queries (as a turn does). Single
+    queries also run with one BLAS thread, alternating query by query with the configured count, for comparison."""
+    sample = random.Random(7).sample(list(chunks), min(256, len(chunks)))
+    texts = [c.embedding_text for c in sample]
+    with Phase("chunks") as batch:
+        embedder.embed(texts)
+    configured = BLAS.threads
+    single: dict[str, list[float]] = {"configured": [], "one_thread": []}
+    for query in queries:
+        for setting in ("configured", "one_thread") if configured not in (None, 1) else ("configured",):
+            BLAS.threads = 1 if setting == "one_thread" else configured  # type: ignore[assignment]
+            began = time.perf_counter()
+            embedder.embed([query])
+            single[setting].append((time.perf_counter() - began) * 1000)
+    if configured is not None:
+        BLAS.threads = configured
+    return {
+        "blas_threads": configured,
+        "chunk_sample": len(texts),
+        "chunk_mean_chars": round(statistics.fmean(len(t) for t in texts), 1),
+        "chunks_per_second": round(len(texts) / batch.wall, 1),
+        "chunk_batch_cpu_per_wall": round(batch.cpu / batch.wall, 2),
+        "single_query_ms": summary(single["configured"]),
+        "single_query_ms_one_blas_thread": summary(single["one_thread"]) or None,
+        "query_mean_chars": round(statistics.fmean(len(q) for q in queries), 1),
+    }
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": load_average(),
+        "blas_threads_env": {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
+        "blas_threads": BLAS.threads,
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="Comma-separated knowledge sizes in chunks.")
+    parser.add_argument("--queries", type=int, default=200, help="Measured turns per variant and size.")
+    parser.add_argument("--warmup", type=int, default=20, help="Unmeasured turns first, per variant and size.")
+    parser.add_argument("--turns-per-conversation", type=int, default=4)
+    parser.add_argument("--faq-share", type=float, default=0.25, help="Share of FAQ entries in every corpus size.")
+    parser.add_argument("--scratch", type=Path, default=None, help="Vector cache and SQLite files (kept).")
+    parser.add_argument("--warm-cache", action="store_true", help="Only compute and cache the chunk vectors.")
+    parser.add_argument("--blas-threads", type=int, default=None, help="Set OpenBLAS's thread count (default: as is).")
+    parser.add_argument("--skip-ingest", action="store_true", help="Skip the ingestion measurement.")
+    args = parser.parse_args()
+    args.scratch = (args.scratch or Path(tempfile.gettempdir()) / "frontdesk-speed").resolve()
+    args.scratch.mkdir(parents=True, exist_ok=True)
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    if args.blas_threads is not None:
+        BLAS.threads = args.blas_threads
+    started = time.perf_counter()
+    out: dict[str, Any] = {"benchmark": "speed", "environment": environment()}
+
+    embedder = MiniLMEmbedder()
+    chunks, corpus_info = corpus.build_corpus(max(sizes), args.faq_share)
+    log(f"corpus: {corpus_info}")
+    with Phase("vectors") as vector_phase:
+        vectors, questions, question_vectors, cache_stats = corpus_vectors(embedder, chunks, args.scratch)
+    cache_stats["phase"] = vector_phase.as_dict()
+    if args.warm_cache:
+        print(json.dumps({"benchmark": "speed", "warm_cache": cache_stats}, indent=2))
+        return
+    queries, query_sources = corpus.customer_questions(args.warmup + args.queries)
+    out["corpus"] = {
+        "description": corpus.__doc__.strip() if corpus.__doc__ else "",
+        "faq_share": args.faq_share,
+        "largest": corpus_info,
+        "queries": {"measured": args.queries, "warmup": args.warmup, "by_source": query_sources},
+        "vector_cache": cache_stats,
+    }
+    log("embedding throughput")
+    out["embedding"] = measure_embedding(embedder, chunks[: min(len(chunks), 10_000)], queries[args.warmup :])
+    if not args.skip_ingest:
+        log("ingestion")
+        out["ingestion"] = measure_ingestion(embedder, args.scratch)
+    # Query vectors for the search-only timings: computed once, the same for every size.
+    query_vectors = embedder.embed(queries)
+    out["sizes"] = {}
+    for size in sizes:
+        log(f"size {size}")
+        out["sizes"][str(size)] = measure_size(
+            size, chunks, vectors, questions, question_vectors, embedder, queries, query_vectors, args
+        )
+        log(f"size {size}: p95 turn hybrid {out['sizes'][str(size)]['turns']['hybrid']['turn_ms']['p95']} ms")
+    out["scale"] = scale(out["sizes"])
+    if "10000" in out["sizes"]:
+        p95 = out["sizes"]["10000"]["turns"]["hybrid"]["turn_ms"]["p95"]
+        out["requirement"] = {
+            "target": "p95 turn latency <= 50 ms at 10k chunks",
+            "hybrid_p95_ms": p95,
+            "met": p95 <= 50,
+        }
+    out["environment"]["load_average_at_end"] = load_average()
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
