@@ -60,7 +60,7 @@ def mtrag(scratch: Path) -> list[tuple[str, Path, Path]]:
         kb.mkdir(parents=True, exist_ok=True)
         for passage in passages:
             if passage["domain"] == domain:
-                title = passage["title"].replace("\n", " ").strip() or passage["passage_id"]
+                title = (passage.get("title") or "").replace("\n", " ").strip() or passage["passage_id"]
                 body = f"---\ntitle: {json.dumps(title)}\n---\n\n{passage['text']}\n"
                 (kb / f"{passage['passage_id']}.md").write_text(body, encoding="utf-8")
         rows = []

@@ -270,6 +270,10 @@ class TimedRetriever(Retriever):
             self.retrieve_seconds += time.perf_counter() - began
 
 
+def _constant(retriever: Retriever) -> Callable[[], Retriever]:
+    return lambda: retriever
+
+
 def variant_config(weight: float) -> BotConfig:
     return BotConfig(name=BOT, retrieval=RetrievalConfig(dense_weight=weight))
 
@@ -297,7 +301,7 @@ def measure_turns(
         stores[variant] = TimedStore(SqlConversationStore(engine_db))
         retrievers[variant] = TimedRetriever(index, embedder, config.retrieval)
         retriever = retrievers[variant]
-        engines[variant] = ConversationEngine(config, stores[variant], lambda r=retriever: r)  # type: ignore[misc]
+        engines[variant] = ConversationEngine(config, stores[variant], _constant(retriever))
     rows: dict[str, dict[str, list[float]]] = {v: {} for v in VARIANTS}
     decisions: dict[str, dict[str, int]] = {v: {} for v in VARIANTS}
     conversation: dict[str, str] = {}
@@ -519,10 +523,12 @@ def measure_embedding(
     with Phase("chunks") as batch:
         embedder.embed(texts)
     configured = BLAS.threads
+    settings = {"configured": configured} if configured in (None, 1) else {"configured": configured, "one_thread": 1}
     single: dict[str, list[float]] = {"configured": [], "one_thread": []}
     for query in queries:
-        for setting in ("configured", "one_thread") if configured not in (None, 1) else ("configured",):
-            BLAS.threads = 1 if setting == "one_thread" else configured  # type: ignore[assignment]
+        for setting, threads in settings.items():
+            if threads is not None:
+                BLAS.threads = threads
             began = time.perf_counter()
             embedder.embed([query])
             single[setting].append((time.perf_counter() - began) * 1000)

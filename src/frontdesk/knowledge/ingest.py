@@ -121,6 +121,9 @@ def _load(config: BotConfig, source: DirectorySource | FaqSource) -> Iterator[Do
     if isinstance(source, FaqSource):
         yield from load_faq(path)
         return
+    if not path.is_dir():
+        yield LoadFailure(str(path), "a directory source must point at a folder (use type: faq for an FAQ file)")
+        return
     for item in load_directory(path):
         if isinstance(item, Document) and item.url is None and source.url_base:
             item = dataclasses.replace(item, url=page_url(source.url_base, item))

@@ -24,7 +24,7 @@ from frontdesk.knowledge.faq import faq_documents
 from frontdesk.knowledge.html import parse_html
 from frontdesk.knowledge.markdown import FrontMatterError, clean_markdown, first_heading, split_front_matter
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "load_directory", "load_faq", "load_file"]
+__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "load_directory", "load_faq", "load_file", "prettify_file_name"]
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdx"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
