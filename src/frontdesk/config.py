@@ -61,6 +61,11 @@ class RetrievalConfig(Model):
     top_k: int = Field(5, ge=1, le=50, description="Passages kept as evidence for each turn.")
     dense_weight: float = Field(0.7, ge=0, le=1, description="Weight of the embedding score in the fused ranking.")
     faq_match: float = Field(0.83, ge=0, le=1, description="Question-to-question similarity to answer an FAQ verbatim.")
+    synonyms: list[list[str]] = Field(
+        default_factory=list,
+        description="Groups of equivalent phrases; the first is your help center's term, e.g. [refund, money back].",
+    )
+    builtin_synonyms: bool = Field(True, description="Also use the built-in everyday support vocabulary.")
 
 
 class AnswerConfig(Model):

@@ -82,7 +82,7 @@ class ConversationEngine:
             evidence: Evidence | None = None
             retriever = self._retriever()
             try:
-                evidence = self._retrieve(retriever, text, _earlier_queries(history))
+                evidence = self._retrieve(retriever, text, _earlier_searches(history))
                 outcome = self._decide(text, evidence, retriever)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
@@ -129,15 +129,18 @@ class ConversationEngine:
                 evidence=evidence.as_dict() if evidence else {},
             )
 
-    def _retrieve(self, retriever: Retriever, text: str, earlier: list[str]) -> Evidence:
-        """Search the message; a follow-up is searched with the question it follows. A short message that
-        may or may not lean on the previous question is searched both ways and the better evidence wins."""
+    def _retrieve(self, retriever: Retriever, text: str, earlier: list[tuple[str, set[str]]]) -> Evidence:
+        """Search the message; a follow-up is searched with the question it follows. A message that may or may
+        not lean on the previous one, and finds no confident answer alone, is searched again with it: that
+        evidence wins only when it is better and stays on the previous turn's documents."""
         if earlier and is_follow_up(text):
-            return retriever.retrieve(with_context(text, earlier[-1]))
+            return retriever.retrieve(with_context(text, earlier[-1][0]))
         evidence = retriever.retrieve(text)
-        if earlier and might_follow_up(text) and evidence.confidence < self.config.answer.threshold:
-            combined = retriever.retrieve(with_context(text, earlier[-1]))
-            if combined.confidence > evidence.confidence:
+        if earlier and evidence.confidence < self.config.answer.threshold:
+            previous_query, previous_sources = earlier[-1]
+            combined = retriever.retrieve(with_context(text, previous_query))
+            best = combined.hits[0].passage.source_id if combined.hits else None
+            if combined.confidence > evidence.confidence and (might_follow_up(text) or best in previous_sources):
                 return combined
         return evidence
 
@@ -150,7 +153,7 @@ class ConversationEngine:
             if not citation:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return _Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
-        if is_vague(evidence.query) and evidence.confidence < 0.85:
+        if is_vague(evidence.asked):
             return _Outcome("clarify", answer.clarify, evidence.confidence, [], "underspecified")
         if evidence.confidence < answer.threshold or not evidence.hits:
             return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")
@@ -162,6 +165,11 @@ class ConversationEngine:
         return _Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
 
 
-def _earlier_queries(history: list[StoredEvent]) -> list[str]:
-    """What earlier turns searched for: a follow-up of a follow-up still carries the original topic."""
-    return [str(e.payload.get("query", "")) for e in history if e.type == PassagesRetrieved.type]
+def _earlier_searches(history: list[StoredEvent]) -> list[tuple[str, set[str]]]:
+    """What earlier turns searched for, and their top sources: a follow-up of a follow-up still carries the
+    original topic."""
+    return [
+        (str(e.payload.get("query", "")), {str(p.get("source")) for p in e.payload.get("passages", [])[:3]})
+        for e in history
+        if e.type == PassagesRetrieved.type
+    ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from frontdesk.config import RetrievalConfig
 from frontdesk.knowledge.index import FaqQuestion, Hit, KnowledgeIndex, Ranking
+from frontdesk.knowledge.synonyms import BUILTIN, expand
 from frontdesk.providers.embedders import Embedder, Vectors
 
 # Logistic model of "this passage answers the query", over signals that fail differently: embedding
@@ -16,11 +17,12 @@ from frontdesk.providers.embedders import Embedder, Vectors
 # (strict), and the share of the query's terms the knowledge never mentions (names of other products, topics
 # the bot has no documents on). Fitted by benchmarks/fit_confidence.py; see docs/benchmarks.md.
 SIGNALS = ("dense", "lift", "coverage", "unknown")
-WEIGHTS = {"bias": -6.0, "dense": 8.0, "lift": 4.0, "coverage": 3.0, "unknown": -3.0}
+WEIGHTS = {"bias": -4.849, "dense": 5.714, "lift": 3.379, "coverage": 3.803, "unknown": -0.86}
 
 
 @dataclass(frozen=True)
 class Evidence:
+    asked: str  # the text searched for, before synonym expansion
     query: str
     hits: list[Hit]
     ranking: Ranking
@@ -75,6 +77,7 @@ class Retriever:
         self.embedder = embedder
         self.config = config
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self.synonyms = [*config.synonyms, *(BUILTIN if config.builtin_synonyms else ())]
 
     def embed_query(self, query: str) -> Vectors:
         vector = self._cache.get(query)
@@ -87,12 +90,19 @@ class Retriever:
             self._cache.move_to_end(query)
         return vector
 
-    def retrieve(self, query: str) -> Evidence:
+    def retrieve(self, asked: str) -> Evidence:
+        query = expand(asked, self.synonyms)
         vector = self.embed_query(query)
         ranking = self.index.search(query, vector, top_k=self.config.top_k, dense_weight=self.config.dense_weight)
         match = self.index.match_question(vector)
         faq, similarity = match if match else (None, 0.0)
         confidence = max((passage_confidence(h, ranking) for h in ranking.hits[:3]), default=0.0)
         return Evidence(
-            query=query, hits=ranking.hits, ranking=ranking, faq=faq, faq_similarity=similarity, confidence=confidence
+            asked=asked,
+            query=query,
+            hits=ranking.hits,
+            ranking=ranking,
+            faq=faq,
+            faq_similarity=similarity,
+            confidence=confidence,
         )

@@ -12,7 +12,8 @@ GENERIC = frozenset(
     information detail details regarding related concerning hello hi hey there anyone someone somebody good
     morning afternoon evening day team guys folks sir madam query inquiry enquiry doubt matter topic about
     one tell can you me my i have has had is it this that not doesnt don't isn't wont won't wo n't
-    sure fine sorry please plz pls thx thanks urgent urgently asap now again still""".split()
+    sure fine sorry please plz pls thx thanks urgent urgently asap now again still keep keeps kept
+    giving give gives gave getting gets happen happens happening going""".split()
 )
 
 
