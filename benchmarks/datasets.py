@@ -32,18 +32,19 @@ def _bot(folder: Path, name: str, sources: list[dict[str, str]], extra: str = ""
 def plausible(scratch: Path) -> tuple[Path, Path]:
     """Plausible Analytics' help centre with its FAQ-style questions (all answerable)."""
     root = SHARED / "plausible_docs"
+    items = [json.loads(line) for line in (root / "faq_questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    # The same question is asked of several pages ("How do I get an invoice?" is in two): any of them answers it.
+    # "What's next?" heads 19 pages: without the page around it no answer is right, so it is tagged "ambiguous"
+    # and reported apart.
+    pages: dict[str, set[str]] = {}
+    for item in items:
+        pages.setdefault(item["question"].strip().lower(), set()).add(item["doc"].removeprefix("docs/"))
     rows = []
-    for number, line in enumerate((root / "faq_questions.jsonl").read_text(encoding="utf-8").splitlines()):
-        item = json.loads(line)
-        source = item["doc"].removeprefix("docs/")
-        rows.append(
-            {
-                "id": f"plausible-{number:03d}",
-                "turns": [item["question"]],
-                "expect": {"decision": "answer", "sources": [source]},
-                "tags": [item["kind"]],
-            }
-        )
+    for number, item in enumerate(items):
+        sources = sorted(pages[item["question"].strip().lower()])
+        tags = [item["kind"], "ambiguous" if len(sources) > 3 else "self-contained"]
+        expect = {"decision": "answer", "sources": sources}
+        rows.append({"id": f"plausible-{number:03d}", "turns": [item["question"]], "expect": expect, "tags": tags})
     config = _bot(scratch / "plausible", "plausible", [{"type": "directory", "path": str(root / "docs")}])
     return config, _write(scratch / "plausible" / "testset.jsonl", rows)
 

@@ -60,6 +60,10 @@ def _summary(report: dict[str, Any], cases: list[Any]) -> dict[str, Any]:
         # Source hit over every answerable case, refused ones counting as misses.
         "answerable_source_hit": _share(answerable, lambda r: "sources" not in r["failed"]),
         "answerable_answered": _share(answerable, lambda r: r["got"]["decision"] == "answer"),
+        "self_contained_source_hit": _share(
+            [r for c, r in zip(cases, results, strict=True) if "ambiguous" not in c.tags and c.expect.sources],
+            lambda r: "sources" not in r["failed"],
+        ),
         "unanswerable_fallback": _share(refusable, lambda r: r["got"]["decision"] == "fallback"),
         "answer_contains_rate": metrics["answer_contains_rate"],
         "latency_ms": metrics["latency_ms"],

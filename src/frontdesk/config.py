@@ -71,6 +71,9 @@ class RetrievalConfig(Model):
 class AnswerConfig(Model):
     threshold: float = Field(0.5, ge=0, le=1, description="Below this confidence the reply is the fallback.")
     max_citations: int = Field(3, ge=1, le=10)
+    cite_threshold: float = Field(
+        0.3, ge=0, le=1, description="Other passages are cited beside the answer's own when at least this confident."
+    )
     max_chars: int = Field(600, ge=100, le=4000, description="Longest extracted answer.")
     fallback: str = Field(DEFAULT_FALLBACK, description="Safe wording when there is no confident answer.")
     clarify: str = Field(DEFAULT_CLARIFY, description="Question asked when a message is too vague to answer.")

@@ -161,7 +161,10 @@ class ConversationEngine:
         best = max(top, key=lambda h: passage_confidence(h, evidence.ranking))
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars)
         ranked = [best, *(h for h in evidence.hits if h is not best)]
-        supporting = [h for h in ranked if passage_confidence(h, evidence.ranking) >= answer.threshold]
+        supporting = [
+            best,
+            *(h for h in ranked[1:] if passage_confidence(h, evidence.ranking) >= answer.cite_threshold),
+        ]
         return _Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
 
 
