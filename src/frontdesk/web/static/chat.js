@@ -51,11 +51,21 @@
   }
 
   async function api(path, body) {
-    const response = await fetch(path, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    const data = await response.json();
-    if (!response.ok) throw new Error(data.error ? data.error.message : "request failed");
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new Error("Can't reach the server. Check your connection and try again.");
+    }
+    let data = null;
+    try { data = await response.json(); } catch (e) { /* a proxy's HTML error page, say */ }
+    if (!response.ok || data === null) {
+      const error = new Error(data && data.error ? data.error.message : "Something went wrong (" + response.status + "). Please try again.");
+      error.status = response.status;
+      throw error;
+    }
     return data;
   }
 
@@ -74,6 +84,8 @@
     } catch (error) {
       item.className = "msg error";
       item.textContent = error.message;
+      if (error.status === 404) conversationId = null;  // the conversation is gone: start a new one next time
+      if (!input.value) input.value = text;  // keep what the customer typed so they can retry
     } finally {
       button.disabled = false;
       input.focus();
