@@ -110,3 +110,15 @@ def test_help_lists_every_command() -> None:
     assert code == 0
     for command in ("init", "ingest", "ask", "chat", "serve", "eval", "sources", "conversations", "config"):
         assert command in out
+
+
+@pytest.mark.parametrize("message", ["", "   ", "bell\x07character", "x" * 5000])
+def test_ask_refuses_bad_messages_with_a_clear_line(
+    bot_dir: Path, message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.argv", ["frontdesk", "ask", "--config", str(bot_dir / "bot.yaml"), message])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the message") and "Traceback" not in err
