@@ -216,7 +216,7 @@ class MiniLMEmbedder:
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not a single string")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        if not texts:
+        if len(texts) == 0:
             return out
         ids = [np.asarray(encoding.ids, dtype=np.int64) for encoding in self._tokenizer.encode_batch(list(texts))]
         # Longest first, in batches of similar length, so padding (wasted compute) stays minimal.

@@ -1,0 +1,8 @@
+"""The `frontdesk` command line."""
+
+# Importing the command modules registers their commands, in the order `frontdesk --help` lists them.
+from frontdesk.cli import knowledge  # noqa: I001
+from frontdesk.cli import answers, inspect
+from frontdesk.cli.app import app, main
+
+__all__ = ["answers", "app", "inspect", "knowledge", "main"]
