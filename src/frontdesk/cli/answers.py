@@ -37,6 +37,7 @@ def ask(
     text = clean_message(question)
     bot = load_bot(config)
     engine = bot.engine
+    _ = bot.retriever  # load the index first, so the turn's recorded latency is the turn's own
     conversation = engine.start(_parse_context(context or []))
     reply = engine.handle_message(conversation.id, text)
     if as_json:
@@ -74,6 +75,7 @@ def chat(config: ConfigOption = DEFAULT_CONFIG) -> None:
 
     bot = load_bot(config)
     engine = bot.engine
+    _ = bot.retriever  # load the index first, so the turn's recorded latency is the turn's own
     conversation = engine.start({"channel": "cli"})
     out.print(
         f"[bold]{escape(bot.config.name)}[/bold]: ask a question (empty line to quit). "

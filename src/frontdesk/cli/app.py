@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,10 @@ DEFAULT_CONFIG = Path("bot.yaml")
 
 
 def main() -> None:
+    # One BLAS thread per process: the embedder's small matrix products gain nothing from a second thread, and
+    # two threads collapse (5-15x slower) when the machine is busy. Set OPENBLAS_NUM_THREADS to override.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     try:
         app()
     except FrontdeskError as exc:
