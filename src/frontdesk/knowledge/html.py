@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PreformattedString
 
-from frontdesk.knowledge.markup import CodeVault, neutralise_tags
+from frontdesk.knowledge.markup import BLOCK_TAGS, CodeVault, neutralise_tags
 
 # Page chrome and non-text elements; their content never answers a customer.
 _DROP = frozenset(
@@ -32,30 +32,6 @@ _DROP = frozenset(
         "select",
         "textarea",
         "img",
-    }
-)
-_BLOCK = frozenset(
-    {
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "aside",
-        "details",
-        "summary",
-        "blockquote",
-        "figure",
-        "figcaption",
-        "dl",
-        "dt",
-        "dd",
-        "address",
-        "form",
-        "fieldset",
-        "body",
-        "html",
-        "caption",
     }
 )
 _HEADING = re.compile(r"h([1-6])")
@@ -146,7 +122,7 @@ def _render_tag(tag: Tag, out: list[str], vault: CodeVault, list_depth: int) -> 
         out.append("\n")
     elif name == "hr":
         out.append("\n\n")
-    elif name in _BLOCK:
+    elif name in BLOCK_TAGS:
         out.append("\n\n")
         _render_children(tag, out, vault, list_depth)
         out.append("\n\n")

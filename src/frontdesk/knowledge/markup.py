@@ -31,7 +31,8 @@ _DROP = frozenset(
         "textarea",
     }
 )
-_BLOCK = frozenset(
+# Tags that start a new paragraph; shared with the .html loader.
+BLOCK_TAGS = frozenset(
     {
         "p",
         "div",
@@ -306,7 +307,7 @@ class _Renderer:
             indent = "  " * max(0, self._list_depth - 1)
             if not tag.closing:
                 self._sink().append(f"\n{indent}- ")
-        elif name in _BLOCK or tag.component:
+        elif name in BLOCK_TAGS or tag.component:
             self._sink().append("\n\n")
 
     def _heading_tag(self, level: int, tag: _Tag) -> None:
