@@ -105,15 +105,20 @@ class KnowledgeIndex:
         ]
         return Ranking(hits, float(dense.mean()), self.unknown_share(query_terms))
 
+    def _weighed(self, query_terms: Sequence[str]) -> set[str]:
+        """The query terms that count for coverage: a number the knowledge never mentions ("80 people",
+        "6 clinics") is a detail of the customer's situation, not what they ask about."""
+        return {t for t in query_terms if not (t.isdigit() and t not in self.lexical.idf)}
+
     def unknown_share(self, query_terms: Sequence[str]) -> float:
-        unique = set(query_terms)
+        unique = self._weighed(query_terms)
         total = sum(self.lexical.term_idf(t) for t in unique)
         if total == 0:
             return 0.0
         return sum(self.lexical.term_idf(t) for t in unique if t not in self.lexical.idf) / total
 
     def coverage(self, query_terms: Sequence[str], passage: int) -> float:
-        unique = set(query_terms)
+        unique = self._weighed(query_terms)
         total = sum(self.lexical.term_idf(t) for t in unique)
         if total == 0:
             return 0.0
