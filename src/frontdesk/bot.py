@@ -79,8 +79,8 @@ class Bot:
     def engine(self) -> ConversationEngine:
         return ConversationEngine(self.config, self.conversations, lambda: self.retriever)
 
-    def ingest(self, progress: Progress | None = None) -> IngestReport:
-        report = ingest_sources(self.config, self.knowledge, self.embedder, progress=progress)
+    def ingest(self, progress: Progress | None = None, *, rebuild: bool = False) -> IngestReport:
+        report = ingest_sources(self.config, self.knowledge, self.embedder, progress=progress, rebuild=rebuild)
         self.reload()
         return report
 

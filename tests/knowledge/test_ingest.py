@@ -88,3 +88,11 @@ def test_the_new_index_is_used_without_a_restart(root: Path) -> None:
 def test_page_urls_drop_the_extension_or_follow_the_slug(source_id: str, metadata: dict[str, str], url: str) -> None:
     document = Document(source_id, "T", "text", metadata=metadata)
     assert page_url("https://docs.example.com/", document) == url
+
+
+def test_rebuild_rechunks_everything_without_new_versions(root: Path) -> None:
+    for bot in open_bot(root):
+        first = bot.ingest()
+        again = bot.ingest(rebuild=True)
+        assert sorted(again.updated) == sorted(first.added) and again.unchanged == []
+        assert {d.version for d in bot.knowledge.list_documents(bot.config.name)} == {1}

@@ -43,11 +43,18 @@ def init(
 
 
 @app.command()
-def ingest(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
+def ingest(
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", help="Re-chunk and re-embed every document (after changing knowledge.chunking)."),
+    ] = False,
+) -> None:
     """Index the bot's sources. Incremental: only new or changed documents are (re)embedded."""
     bot = load_bot(config)
     with progress_bar("Indexing", enabled=not as_json) as progress:
-        report = bot.ingest(progress=progress)
+        report = bot.ingest(progress=progress, rebuild=rebuild)
     if as_json:
         print_json(report.as_dict())
     else:

@@ -49,8 +49,15 @@ class IngestReport:
 
 
 def ingest_sources(
-    config: BotConfig, store: KnowledgeStore, embedder: Embedder, *, progress: Progress | None = None
+    config: BotConfig,
+    store: KnowledgeStore,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
+    """Index what changed since the last ingest; `rebuild` re-chunks and re-embeds everything (after a change
+    to `knowledge.chunking`, say). A document's version changes only when its content does."""
     started = time.perf_counter()
     report = IngestReport()
     stored = {doc.source_id: doc for doc in store.list_documents(config.name)}
@@ -72,7 +79,8 @@ def ingest_sources(
             previous = stored.get(item.source_id)
             # Approval on ingest applies to new documents only: an owner's later draft or retire decision stands.
             approval = Approval.APPROVED if source.approve and previous is None else None
-            if previous and previous.content_hash == item.content_hash and previous.embedder == embedder.name:
+            same = previous and previous.content_hash == item.content_hash and previous.embedder == embedder.name
+            if same and not rebuild:
                 report.unchanged.append(item.source_id)
                 continue
             pending.append((item, source_path, approval))
