@@ -62,3 +62,10 @@ def test_recent_lists_only_the_bots_own_conversations(store: SqlConversationStor
     mine = store.create("demo", {})
     store.create("other", {})
     assert [r.id for r in store.recent("demo")] == [mine.id]
+
+
+def test_events_can_be_read_by_type(store: SqlConversationStore) -> None:
+    record = store.create("demo", {})
+    store.append(record.id, [MessageReceived(text="a")])
+    store.append(record.id, [ReplySent(decision="answer", text="b", confidence=1.0, citations=[], latency_ms=1.0)])
+    assert [e.seq for e in store.events(record.id, types=["reply_sent"])] == [3]

@@ -77,7 +77,7 @@ class ConversationEngine:
             conversation = self.store.get(conversation_id)
             if conversation is None or conversation.bot != self.config.name:
                 raise NotFoundError(f"no conversation {conversation_id!r}")
-            history = self.store.events(conversation_id)
+            history = self.store.events(conversation_id, types=[PassagesRetrieved.type])
             self.store.append(conversation_id, [MessageReceived(text=text)])
             evidence: Evidence | None = None
             retriever = self._retriever()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,4 +42,6 @@ class ConversationStore(Protocol):
         """Append events atomically, numbered after the last one."""
         ...
 
-    def events(self, conversation_id: str) -> list[StoredEvent]: ...
+    def events(self, conversation_id: str, *, types: Collection[str] | None = None) -> list[StoredEvent]:
+        """The conversation's events in order; only those of `types` when given."""
+        ...

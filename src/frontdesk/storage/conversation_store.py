@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -92,12 +92,12 @@ class SqlConversationStore:
             session.flush()
             return [_event(row) for row in rows]
 
-    def events(self, conversation_id: str) -> list[StoredEvent]:
+    def events(self, conversation_id: str, *, types: Collection[str] | None = None) -> list[StoredEvent]:
+        query = select(EventRow).where(EventRow.conversation_id == conversation_id)
+        if types is not None:
+            query = query.where(EventRow.type.in_(list(types)))
         with Session(self.engine) as session:
-            rows = session.scalars(
-                select(EventRow).where(EventRow.conversation_id == conversation_id).order_by(EventRow.seq)
-            )
-            return [_event(row) for row in rows]
+            return [_event(row) for row in session.scalars(query.order_by(EventRow.seq))]
 
 
 def _record(row: ConversationRow) -> ConversationRecord:
