@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +132,22 @@ def test_citations_carry_url_from_front_matter_or_url_base(bot: Bot) -> None:
     _, reply = ask(bot, "where is the request refund button, under settings billing?")
     assert reply.citations[0].source == "billing/refunds.md"
     assert reply.citations[0].url == "https://help.example.com/billing/refunds"
+
+
+def test_turns_on_one_conversation_never_interleave(bot: Bot) -> None:
+    conversation = bot.engine.start({})
+    questions = ["how do I reset my password", "how long does a refund take", "how much is the Pro plan"]
+
+    def talk() -> None:
+        for question in questions:
+            bot.engine.handle_message(conversation.id, question)
+
+    threads = [threading.Thread(target=talk) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = bot.conversations.events(conversation.id)
+    assert [e.seq for e in events] == list(range(1, 2 + 9 * 3))
+    turns = [e.type for e in events[1:]]
+    assert turns == ["message_received", "passages_retrieved", "reply_sent"] * 9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -59,12 +59,27 @@ class _Outcome:
     reason: str
 
 
+class _TurnLock:
+    """A lock that can be weakly referenced (threading.Lock cannot)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 class ConversationEngine:
     def __init__(self, config: BotConfig, store: ConversationStore, retriever: Callable[[], Retriever]) -> None:
         self.config = config
         self.store = store
         self._retriever = retriever  # a getter: knowledge can be re-indexed while the engine lives
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        # One lock per live conversation; an entry disappears once no turn holds it (no unbounded growth).
+        self._locks: weakref.WeakValueDictionary[str, _TurnLock] = weakref.WeakValueDictionary()
+        self._locks_guard = threading.Lock()
 
     def start(self, context: dict[str, Any] | None = None) -> ConversationRecord:
         return self.store.create(self.config.name, context or {})
@@ -73,7 +88,7 @@ class ConversationEngine:
         """Answer one customer message. Never raises for a failure inside the turn: the customer gets the
         fallback and the failure is recorded as an event."""
         started = time.perf_counter()
-        with self._locks[conversation_id]:
+        with self._lock(conversation_id):
             conversation = self.store.get(conversation_id)
             if conversation is None or conversation.bot != self.config.name:
                 raise NotFoundError(f"no conversation {conversation_id!r}")
@@ -83,14 +98,14 @@ class ConversationEngine:
             retriever = self._retriever()
             try:
                 evidence = self._retrieve(retriever, text, _earlier_searches(history))
-                outcome = self._decide(text, evidence, retriever)
+                outcome = self._decide(evidence, retriever)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
                 outcome = _Outcome("fallback", self.config.answer.fallback, 0.0, [], "internal_error")
             latency = (time.perf_counter() - started) * 1000
             events: list[Event] = []
+            evidence_dict = evidence.as_dict() if evidence is not None else {}
             if evidence is not None:
-                evidence_dict = evidence.as_dict()
                 faq = (
                     {
                         "source": retriever.index.passages[evidence.faq.passage].source_id,
@@ -126,8 +141,15 @@ class ConversationEngine:
                 citations=outcome.citations,
                 latency_ms=latency,
                 reason=outcome.reason,
-                evidence=evidence.as_dict() if evidence else {},
+                evidence=evidence_dict,
             )
+
+    def _lock(self, conversation_id: str) -> _TurnLock:
+        with self._locks_guard:
+            lock = self._locks.get(conversation_id)
+            if lock is None:
+                lock = self._locks[conversation_id] = _TurnLock()
+            return lock
 
     def _retrieve(self, retriever: Retriever, text: str, earlier: list[tuple[str, set[str]]]) -> Evidence:
         """Search the message; a follow-up is searched with the question it follows. A message that may or may
@@ -144,7 +166,7 @@ class ConversationEngine:
                 return combined
         return evidence
 
-    def _decide(self, message: str, evidence: Evidence, retriever: Retriever) -> _Outcome:
+    def _decide(self, evidence: Evidence, retriever: Retriever) -> _Outcome:
         answer = self.config.answer
         index = retriever.index
         if evidence.faq is not None and evidence.faq_similarity >= self.config.retrieval.faq_match:
