@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import random
 import re
@@ -30,7 +31,8 @@ SHARED = REPO.parent / "shared" / "data"
 PLAUSIBLE_DOCS = SHARED / "plausible_docs" / "docs"
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_SEED = 20240611
+_LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
+_SEED = 20240611  # any fixed value: the corpus must be the same on every run
 
 
 @dataclass(frozen=True)
@@ -135,13 +137,12 @@ def build_corpus(size: int, faq_share: float = 0.25) -> tuple[list[CorpusChunk],
     """`size` chunks in a fixed order: FAQ entries make up `faq_share` of every prefix (while they last), the rest
     are real article chunks, then composites once those run out. A steady mix keeps the scale curve about size,
     not about a change in chunk length. Smaller sizes are prefixes of larger ones, so their embeddings are too."""
-    rng = random.Random(_SEED)
     real = real_chunks()
-    faqs = [c for c in real if c.kind == "faq"]
-    articles = [c for c in real if c.kind != "faq"]
-    rng.shuffle(faqs)
-    rng.shuffle(articles)
-    composites = _composites(real, random.Random(_SEED + 1))
+    # Ordered by a hash of the source id, not shuffled: when a change to the chunker adds or drops a chunk, every
+    # other chunk keeps its text, so the vector cache (keyed by text) still covers it.
+    faqs = sorted((c for c in real if c.kind == "faq"), key=_stable_key)
+    articles = sorted((c for c in real if c.kind != "faq"), key=_stable_key)
+    composites = _composites(random.Random(_SEED))
     chunks: list[CorpusChunk] = []
     taken_faqs = taken_articles = 0
     while len(chunks) < size:
@@ -158,6 +159,10 @@ def build_corpus(size: int, faq_share: float = 0.25) -> tuple[list[CorpusChunk],
     return chunks, info
 
 
+def _stable_key(chunk: CorpusChunk) -> str:
+    return hashlib.sha256(chunk.source_id.encode()).hexdigest()
+
+
 def describe(chunks: Sequence[CorpusChunk]) -> dict[str, Any]:
     origins: dict[str, int] = {}
     for chunk in chunks:
@@ -171,23 +176,60 @@ def describe(chunks: Sequence[CorpusChunk]) -> dict[str, Any]:
     }
 
 
-def _composites(real: list[CorpusChunk], rng: random.Random) -> Iterator[CorpusChunk]:
+def _composites(rng: random.Random) -> Iterator[CorpusChunk]:
     """Endless article chunks of 2-8 real sentences drawn from two different data sets, under a real title; sized
-    like help-centre chunks so BM25 posting lists and embedding cost grow as they would with real articles."""
-    by_origin: dict[str, list[str]] = {}
-    for chunk in real:
-        body = chunk.answer if chunk.kind == "faq" and chunk.answer else chunk.text
-        for sentence in _SENTENCE.split(" ".join(body.split())):
-            if 20 <= len(sentence) <= 400 and sum(ch.isalpha() for ch in sentence) > len(sentence) // 2:
-                by_origin.setdefault(chunk.origin, []).append(sentence)
-    origins = sorted(by_origin)
-    titles = sorted({c.title for c in real if c.kind == "article"})
+    like help-centre chunks so BM25 posting lists and embedding cost grow as they would with real articles. The
+    sentences come straight from the data files, not through Frontdesk's loaders, so they stay the same (and stay
+    cached) whatever changes in src."""
+    pools, titles = _raw_sentences()
+    origins = sorted(pools)
     number = 0
     while True:
         picked = rng.sample(origins, 2)
-        sentences = [rng.choice(by_origin[rng.choice(picked)]) for _ in range(rng.randint(2, 8))]
+        sentences = [rng.choice(pools[rng.choice(picked)]) for _ in range(rng.randint(2, 8))]
         yield CorpusChunk(f"composite/{number}", rng.choice(titles), (), " ".join(sentences), "composite")
         number += 1
+
+
+def _raw_sentences() -> tuple[dict[str, list[str]], list[str]]:
+    texts: dict[str, list[str]] = {"plausible_docs": [], "mtrag": [], "dstc": [], "abcd": []}
+    titles: set[str] = set()
+    for path in sorted(PLAUSIBLE_DOCS.rglob("*.md")):
+        body = path.read_text(encoding="utf-8").split("\n---", 1)[-1]  # past the front matter
+        for line in body.splitlines():
+            line = _LIST_MARKER.sub("", line.strip())
+            if line and not line.startswith(("<", "|", "#", "`", "{", "!", "[", ":", "import ", "export ")):
+                texts["plausible_docs"].append(line)
+    for line in (SHARED / "mtrag" / "passages_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        texts["mtrag"].append(row["text"])
+        if row["title"]:
+            titles.add(" ".join(row["title"].split()))
+    for name in ("dstc10_track2", "dstc11_track5"):
+        with gzip.open(SHARED / name / "knowledge.json.gz", "rt", encoding="utf-8") as file:
+            knowledge: dict[str, Any] = json.load(file)
+        for entities in knowledge.values():
+            for entity in entities.values():
+                titles.add(str(entity.get("name") or "").title())
+                texts["dstc"].extend(doc["body"] for doc in entity.get("docs", {}).values())
+                texts["dstc"].extend(faq["answer"] for faq in entity.get("faqs", {}).values())
+                for review in entity.get("reviews", {}).values():
+                    texts["dstc"].extend(review["sentences"].values())
+    guidelines: dict[str, Any] = json.loads((SHARED / "abcd" / "guidelines.json").read_text(encoding="utf-8"))
+    for flow, spec in guidelines.items():
+        for subflow, detail in (spec.get("subflows") or {}).items() if isinstance(spec, dict) else ():
+            titles.add(f"{flow}: {subflow}")
+            for action in detail.get("actions", []) if isinstance(detail, dict) else []:
+                if isinstance(action, dict):
+                    texts["abcd"].append(str(action.get("text", "")))
+                    texts["abcd"].extend(sub for sub in action.get("subtext", []) if isinstance(sub, str))
+    pools: dict[str, list[str]] = {}
+    for origin, items in texts.items():
+        for text in items:
+            for sentence in _SENTENCE.split(" ".join(text.split())):
+                if 20 <= len(sentence) <= 400 and sum(ch.isalpha() for ch in sentence) > len(sentence) // 2:
+                    pools.setdefault(origin, []).append(sentence)
+    return pools, sorted(t for t in titles if t)
 
 
 def customer_questions(count: int) -> tuple[list[str], dict[str, int]]:

@@ -3,15 +3,16 @@ dense-only baselines run in the same process. No LLM. Prints one JSON object; pr
 
     .venv/bin/python benchmarks/speed.py [--sizes 1000,10000,100000] [--queries 200] [--scratch DIR]
 
-Chunk vectors come from the real MiniLM embedder and are cached in the scratch folder (one .npy per block of
-1,000 texts, named by a hash of the texts), so only the first run at a size pays for embedding it.
-`--warm-cache` fills that cache and exits (handy to run niced in the background).
+Chunk vectors come from the real MiniLM embedder and are cached in the scratch folder, keyed by a hash of each text,
+so only the first run at a size pays for embedding it (and a change to the chunker only re-embeds what it changed).
+`--warm-cache [--shard K/N]` fills that cache and exits: run N of them niced in the background on a cold machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -34,8 +36,6 @@ import corpus
 
 from frontdesk.config import BotConfig, DirectorySource, KnowledgeConfig, RetrievalConfig
 from frontdesk.conversation.engine import ConversationEngine
-from frontdesk.conversation.store import ConversationRecord, StoredEvent
-from frontdesk.events import Event
 from frontdesk.knowledge.index import FaqQuestion, IndexedPassage, KnowledgeIndex
 from frontdesk.knowledge.ingest import ingest_sources
 from frontdesk.knowledge.lexical import BM25Index
@@ -101,6 +101,15 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux reports KiB
 
 
+def rss_mb() -> float | None:
+    """Current resident memory (Linux), after a full collection so freed objects do not count."""
+    gc.collect()
+    try:
+        return round(int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError):
+        return None
+
+
 def summary(values: Sequence[float]) -> dict[str, float]:
     ordered = sorted(values)
     if not ordered:
@@ -149,42 +158,62 @@ class Phase:
 # --- chunk vectors, cached -------------------------------------------------------------------------------------
 
 
-def cached_embed(embedder: Embedder, texts: Sequence[str], cache: Path, label: str) -> tuple[Vectors, dict[str, Any]]:
-    """Vectors for `texts`, one cache file per block of BLOCK texts; a block is embedded only when missing and
-    saved as soon as it is done, so an interrupted cold run keeps its progress."""
+def cached_embed(
+    embedder: Embedder, texts: Sequence[str], cache: Path, shard: tuple[int, int] = (0, 1)
+) -> tuple[Vectors, dict[str, Any]]:
+    """Vectors for `texts` from a cache keyed by a hash of each text: files of up to BLOCK vectors, each written as
+    soon as it is embedded (an interrupted cold run keeps its progress). With shard (k, n) only the texts whose key
+    is k modulo n are embedded, so n processes can fill the cache together; the other rows stay zero."""
     cache.mkdir(parents=True, exist_ok=True)
+    keys = [hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16] for text in texts]
+    rows: dict[bytes, list[int]] = {}
+    for row, key in enumerate(keys):
+        rows.setdefault(key, []).append(row)
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    missing = dict(rows)
+    for path in sorted(cache.glob("*.npz")):
+        with np.load(path) as stored:
+            # Raw bytes, not .tolist(): NumPy strips trailing NUL bytes from "S" strings, which would lose digests.
+            raw = stored["keys"].view(np.uint8).tobytes()
+            for row, vector in enumerate(stored["vectors"]):
+                key = raw[row * 16 : row * 16 + 16]
+                if key in missing:
+                    out[missing.pop(key)] = vector
+    # Unique missing texts in corpus order; a shard takes texts by key, so shards started at different times (and
+    # so seeing different caches) still split the work without gaps.
+    todo = [(key, where[0]) for key, where in missing.items() if key[0] % shard[1] == shard[0]]
     computed = 0
     seconds = 0.0
-    for start in range(0, len(texts), BLOCK):
-        block = texts[start : start + BLOCK]
-        digest = hashlib.sha256(f"{embedder.name}\x00{embedder.dimension}\x00".encode())
-        for text in block:
-            digest.update(text.encode("utf-8", "surrogatepass") + b"\x00")
-        path = cache / f"{label}-{digest.hexdigest()[:24]}.npy"
-        if path.exists():
-            out[start : start + len(block)] = np.load(path)
-            continue
+    for start in range(0, len(todo), BLOCK):
+        block = todo[start : start + BLOCK]
         began = time.perf_counter()
-        vectors = embedder.embed(list(block))
+        vectors = embedder.embed([texts[row] for _, row in block])
         seconds += time.perf_counter() - began
         computed += len(block)
-        np.save(path.with_suffix(".tmp.npy"), vectors)
-        path.with_suffix(".tmp.npy").replace(path)
-        out[start : start + len(block)] = vectors
-        log(f"embedded {label} {start + len(block)}/{len(texts)} ({computed / seconds:.1f}/s this run)")
-    stats = {"texts": len(texts), "embedded_now": computed, "embedding_s": round(seconds, 1)}
+        block_keys = np.frombuffer(b"".join(key for key, _ in block), dtype=np.uint8).reshape(len(block), 16)
+        name = hashlib.sha256(block_keys.tobytes()).hexdigest()[:24]
+        np.savez(cache / f"{name}.tmp.npz", keys=block_keys, vectors=vectors)
+        (cache / f"{name}.tmp.npz").replace(cache / f"{name}.npz")
+        for (key, _), vector in zip(block, vectors, strict=True):
+            out[rows[key]] = vector
+        log(f"embedded {computed}/{len(todo)} missing texts ({computed / seconds:.1f}/s)")
+    stats = {
+        "texts": len(texts),
+        "cached": len(texts) - sum(len(missing[k]) for k in missing),
+        "embedded_now": computed,
+        "embedding_s": round(seconds, 1),
+    }
     return out, stats
 
 
 def corpus_vectors(
-    embedder: Embedder, chunks: Sequence[corpus.CorpusChunk], scratch: Path
+    embedder: Embedder, chunks: Sequence[corpus.CorpusChunk], scratch: Path, shard: tuple[int, int] = (0, 1)
 ) -> tuple[Vectors, list[str], Vectors, dict[str, Any]]:
     """Passage vectors, and the FAQ phrasings (unique, in order of first use) with theirs."""
-    cache = scratch / "vectors"
-    passage_vectors, passage_stats = cached_embed(embedder, [c.embedding_text for c in chunks], cache, "passages")
+    cache = scratch / "vectors" / f"{embedder.name}-{embedder.dimension}"
+    passage_vectors, passage_stats = cached_embed(embedder, [c.embedding_text for c in chunks], cache, shard)
     questions = list(dict.fromkeys(c.question for c in chunks if c.question))
-    question_vectors, question_stats = cached_embed(embedder, questions, cache, "questions")
+    question_vectors, question_stats = cached_embed(embedder, questions, cache, shard)
     return passage_vectors, questions, question_vectors, {"passages": passage_stats, "faq_questions": question_stats}
 
 
@@ -216,37 +245,29 @@ def build_index(
 # --- timing wrappers: the real engine and retriever, with the time of each step recorded ----------------------
 
 
-class TimedStore:
-    """SqlConversationStore with the time spent in each call added up (event reads and writes of a turn)."""
+class TimedStore(SqlConversationStore):
+    """The SQL conversation store with the time of a turn's reads and writes added up. The overrides pass any
+    arguments through, so the benchmark keeps working when the store's signatures change."""
 
-    def __init__(self, inner: SqlConversationStore) -> None:
-        self.inner = inner
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
         self.seconds = 0.0
 
-    def _timed(self, call: Callable[[], Any]) -> Any:
+    def _timed(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         began = time.perf_counter()
         try:
-            return call()
+            return call(*args, **kwargs)
         finally:
             self.seconds += time.perf_counter() - began
 
-    def create(self, bot: str, context: dict[str, Any]) -> ConversationRecord:
-        return self.inner.create(bot, context)  # not part of a turn
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._timed(super().get, *args, **kwargs)
 
-    def get(self, conversation_id: str) -> ConversationRecord | None:
-        result: ConversationRecord | None = self._timed(lambda: self.inner.get(conversation_id))
-        return result
+    def append(self, *args: Any, **kwargs: Any) -> Any:
+        return self._timed(super().append, *args, **kwargs)
 
-    def recent(self, bot: str, *, limit: int = 50) -> list[ConversationRecord]:
-        return self.inner.recent(bot, limit=limit)
-
-    def append(self, conversation_id: str, events: Sequence[Event]) -> list[StoredEvent]:
-        result: list[StoredEvent] = self._timed(lambda: self.inner.append(conversation_id, events))
-        return result
-
-    def events(self, conversation_id: str) -> list[StoredEvent]:
-        result: list[StoredEvent] = self._timed(lambda: self.inner.events(conversation_id))
-        return result
+    def events(self, *args: Any, **kwargs: Any) -> Any:
+        return self._timed(super().events, *args, **kwargs)
 
 
 class TimedRetriever(Retriever):
@@ -254,18 +275,21 @@ class TimedRetriever(Retriever):
         super().__init__(index, embedder, config)
         self.embed_seconds = 0.0
         self.retrieve_seconds = 0.0
+        self.retrievals = 0
 
-    def embed_query(self, query: str) -> Vectors:
+    # Arguments pass through untouched, so the benchmark survives renames in the Retriever's signatures.
+    def embed_query(self, *args: Any, **kwargs: Any) -> Vectors:
         began = time.perf_counter()
         try:
-            return super().embed_query(query)
+            return super().embed_query(*args, **kwargs)
         finally:
             self.embed_seconds += time.perf_counter() - began
 
-    def retrieve(self, query: str) -> Evidence:
+    def retrieve(self, *args: Any, **kwargs: Any) -> Evidence:
+        self.retrievals += 1
         began = time.perf_counter()
         try:
-            return super().retrieve(query)
+            return super().retrieve(*args, **kwargs)
         finally:
             self.retrieve_seconds += time.perf_counter() - began
 
@@ -298,12 +322,13 @@ def measure_turns(
     retrievers: dict[str, TimedRetriever] = {}
     for variant, weight in VARIANTS.items():
         config = variant_config(weight)
-        stores[variant] = TimedStore(SqlConversationStore(engine_db))
+        stores[variant] = TimedStore(engine_db)
         retrievers[variant] = TimedRetriever(index, embedder, config.retrieval)
         retriever = retrievers[variant]
         engines[variant] = ConversationEngine(config, stores[variant], _constant(retriever))
     rows: dict[str, dict[str, list[float]]] = {v: {} for v in VARIANTS}
     decisions: dict[str, dict[str, int]] = {v: {} for v in VARIANTS}
+    retrievals: dict[str, dict[str, int]] = {v: {} for v in VARIANTS}
     conversation: dict[str, str] = {}
     names = list(VARIANTS)
     for number, query in enumerate(queries):
@@ -312,7 +337,7 @@ def measure_turns(
             engine, store, retriever = engines[variant], stores[variant], retrievers[variant]
             if number % turns_per_conversation == 0:
                 conversation[variant] = engine.start().id
-            before = (store.seconds, retriever.embed_seconds, retriever.retrieve_seconds)
+            before = (store.seconds, retriever.embed_seconds, retriever.retrieve_seconds, retriever.retrievals)
             began = time.perf_counter()
             reply = engine.handle_message(conversation[variant], query)
             total = (time.perf_counter() - began) * 1000
@@ -332,11 +357,15 @@ def measure_turns(
             ):
                 row.setdefault(key, []).append(value)
             decisions[variant][reply.decision] = decisions[variant].get(reply.decision, 0) + 1
+            # The engine searches a second time (embedding again) when a later message finds nothing alone.
+            searches = str(retriever.retrievals - before[3])
+            retrievals[variant][searches] = retrievals[variant].get(searches, 0) + 1
     engine_db.dispose()
     out: dict[str, Any] = {}
     for variant in VARIANTS:
         out[variant] = {key: summary(values) for key, values in rows[variant].items()}
-        out[variant]["decisions"] = decisions[variant]
+        out[variant]["decisions"] = dict(sorted(decisions[variant].items()))
+        out[variant]["turns_by_retrieval_count"] = dict(sorted(retrievals[variant].items()))
     return out
 
 
@@ -395,8 +424,10 @@ def measure_size(
     subset = chunks[:size]
     used_questions = list(dict.fromkeys(c.question for c in subset if c.question))
     result: dict[str, Any] = {"corpus": corpus.describe(subset)}
+    before = rss_mb()
     with Phase("index") as build:
         index = build_index(subset, vectors, used_questions, question_vectors[: len(used_questions)])
+    after = rss_mb()
     # The BM25 part alone, from terms computed beforehand (the rest of the build is mostly `terms`).
     with Phase("terms") as tokenize:
         passage_terms = [terms(f"{p.context}\n{p.text}") for p in index.passages]
@@ -408,6 +439,9 @@ def measure_size(
         "terms_s": round(tokenize.wall, 3),
         "bm25_index_s": round(bm25.wall, 3),
         "faq_questions": len(index.questions),
+        # Passage vectors are a view of the benchmark's array, so this is the rest: passages, term sets, postings,
+        # FAQ-question vectors.
+        "memory_mb_beyond_vectors": round(after - before, 1) if after is not None and before is not None else None,
     }
     log(f"{size}: index built in {build.wall:.1f}s; {len(queries)} turns x {len(VARIANTS)} variants")
     with Phase("turns") as turns_phase:
@@ -547,7 +581,13 @@ def measure_embedding(
 
 
 def environment() -> dict[str, Any]:
+    # Others change src while benchmarks run: a hash of its Python files tells which code a result belongs to.
+    source = Path(__file__).resolve().parents[1] / "src" / "frontdesk"
+    digest = hashlib.sha256()
+    for path in sorted(source.rglob("*.py")):
+        digest.update(path.relative_to(source).as_posix().encode() + b"\x00" + path.read_bytes())
     return {
+        "src_fingerprint": digest.hexdigest()[:16],
         "cpus": os.cpu_count(),
         "load_average_at_start": load_average(),
         "blas_threads_env": {k: os.environ.get(k) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")},
@@ -566,6 +606,7 @@ def main() -> None:
     parser.add_argument("--faq-share", type=float, default=0.25, help="Share of FAQ entries in every corpus size.")
     parser.add_argument("--scratch", type=Path, default=None, help="Vector cache and SQLite files (kept).")
     parser.add_argument("--warm-cache", action="store_true", help="Only compute and cache the chunk vectors.")
+    parser.add_argument("--shard", default="0/1", help="With --warm-cache: K/N, embed the K-th of N parts.")
     parser.add_argument("--blas-threads", type=int, default=None, help="Set OpenBLAS's thread count (default: as is).")
     parser.add_argument("--skip-ingest", action="store_true", help="Skip the ingestion measurement.")
     args = parser.parse_args()
@@ -581,7 +622,10 @@ def main() -> None:
     chunks, corpus_info = corpus.build_corpus(max(sizes), args.faq_share)
     log(f"corpus: {corpus_info}")
     with Phase("vectors") as vector_phase:
-        vectors, questions, question_vectors, cache_stats = corpus_vectors(embedder, chunks, args.scratch)
+        part, parts = (int(x) for x in args.shard.split("/")) if args.warm_cache else (0, 1)
+        vectors, questions, question_vectors, cache_stats = corpus_vectors(
+            embedder, chunks, args.scratch, (part, parts)
+        )
     cache_stats["phase"] = vector_phase.as_dict()
     if args.warm_cache:
         print(json.dumps({"benchmark": "speed", "warm_cache": cache_stats}, indent=2))
