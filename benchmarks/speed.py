@@ -50,6 +50,15 @@ from frontdesk.storage.knowledge_store import SqlKnowledgeStore
 VARIANTS = {"hybrid": 0.7, "bm25_only": 0.0, "dense_only": 1.0}
 BLOCK = 1000  # texts per cached vector file; the default sizes are multiples, so every block is shared
 BOT = "speed"
+NOTES = [
+    "turn_ms: wall time of ConversationEngine.handle_message, SQLite event reads and writes included; no LLM.",
+    "The variants differ only in dense_weight: each one embeds the query and runs both scorers, so their costs match."
+    " bm25_scorer / dense_scorer are the scorers alone: what a retriever without the other half would spend.",
+    "query_embedding_ms per turn adds up every embedding in the turn: a later message that finds nothing alone is"
+    " searched again with the previous question (see turns_by_retrieval_count).",
+    "Percentiles are nearest-rank over the measured turns; variants alternate query by query, in rotating order.",
+    "The machine is shared: see load averages and each phase's cpu_s / wall_s (about 2 means both cores were ours).",
+]
 
 
 class Blas:
@@ -616,7 +625,7 @@ def main() -> None:
     if args.blas_threads is not None:
         BLAS.threads = args.blas_threads
     started = time.perf_counter()
-    out: dict[str, Any] = {"benchmark": "speed", "environment": environment()}
+    out: dict[str, Any] = {"benchmark": "speed", "environment": environment(), "notes": NOTES}
 
     embedder = MiniLMEmbedder()
     chunks, corpus_info = corpus.build_corpus(max(sizes), args.faq_share)
