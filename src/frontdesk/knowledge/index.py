@@ -99,31 +99,27 @@ class KnowledgeIndex:
         fused = dense_weight * _minmax(dense[pool]) + (1 - dense_weight) * _minmax(lexical[pool])
         order = pool[np.argsort(-fused, kind="stable")][:top_k]
         fused_by_id = dict(zip(pool.tolist(), fused.tolist(), strict=True))
+        weights = self._query_weights(query_terms)
         hits = [
-            Hit(self.passages[i], fused_by_id[i], float(dense[i]), float(lexical[i]), self.coverage(query_terms, i))
+            Hit(self.passages[i], fused_by_id[i], float(dense[i]), float(lexical[i]), self._coverage(weights, i))
             for i in order.tolist()
         ]
-        return Ranking(hits, float(dense.mean()), self.unknown_share(query_terms))
+        return Ranking(hits, float(dense.mean()), self._unknown_share(weights))
 
-    def _weighed(self, query_terms: Sequence[str]) -> set[str]:
-        """The query terms that count for coverage: a number the knowledge never mentions ("80 people",
-        "6 clinics") is a detail of the customer's situation, not what they ask about."""
-        return {t for t in query_terms if not (t.isdigit() and t not in self.lexical.idf)}
+    def _query_weights(self, query_terms: Sequence[str]) -> dict[str, float]:
+        """The idf of each query term that counts for coverage. A number the knowledge never mentions ("80
+        people", "6 clinics") is a detail of the customer's situation, not what they ask about."""
+        return {
+            t: self.lexical.term_idf(t) for t in set(query_terms) if not (t.isdigit() and t not in self.lexical.idf)
+        }
 
-    def unknown_share(self, query_terms: Sequence[str]) -> float:
-        unique = self._weighed(query_terms)
-        total = sum(self.lexical.term_idf(t) for t in unique)
-        if total == 0:
-            return 0.0
-        return sum(self.lexical.term_idf(t) for t in unique if t not in self.lexical.idf) / total
+    def _unknown_share(self, weights: dict[str, float]) -> float:
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t not in self.lexical.idf) / total if total else 0.0
 
-    def coverage(self, query_terms: Sequence[str], passage: int) -> float:
-        unique = self._weighed(query_terms)
-        total = sum(self.lexical.term_idf(t) for t in unique)
-        if total == 0:
-            return 0.0
-        found = sum(self.lexical.term_idf(t) for t in unique if t in self._term_sets[passage])
-        return found / total
+    def _coverage(self, weights: dict[str, float], passage: int) -> float:
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in self._term_sets[passage]) / total if total else 0.0
 
     def match_question(self, query_vector: Vectors) -> tuple[FaqQuestion, float] | None:
         """The closest curated FAQ phrasing and its cosine similarity."""
