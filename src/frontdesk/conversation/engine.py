@@ -15,7 +15,7 @@ from frontdesk.conversation.followups import is_follow_up, might_follow_up, with
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.errors import NotFoundError
 from frontdesk.events import Event, MessageReceived, PassagesRetrieved, ReplySent, TurnFailed
-from frontdesk.knowledge.retrieval import Evidence, Retriever, passage_confidence
+from frontdesk.knowledge.retrieval import Evidence, Retriever
 from frontdesk.understanding.vagueness import is_vague
 
 Decision = Literal["answer", "clarify", "fallback", "escalate"]
@@ -179,14 +179,10 @@ class ConversationEngine:
             return _Outcome("clarify", answer.clarify, evidence.confidence, [], "underspecified")
         if evidence.confidence < answer.threshold or not evidence.hits:
             return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")
-        top = evidence.hits[:3]
-        best = max(top, key=lambda h: passage_confidence(h, evidence.ranking))
+        scored = list(zip(evidence.hits, evidence.confidences, strict=True))
+        best, _ = max(scored[:3], key=lambda pair: pair[1])  # the first of equals, as ranked
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars)
-        ranked = [best, *(h for h in evidence.hits if h is not best)]
-        supporting = [
-            best,
-            *(h for h in ranked[1:] if passage_confidence(h, evidence.ranking) >= answer.cite_threshold),
-        ]
+        supporting = [best, *(h for h, c in scored if h is not best and c >= answer.cite_threshold)]
         return _Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
 
 

@@ -24,11 +24,19 @@ WEIGHTS = {"bias": -4.849, "dense": 5.714, "lift": 3.379, "coverage": 3.803, "un
 class Evidence:
     asked: str  # the text searched for, before synonym expansion
     query: str
-    hits: list[Hit]
     ranking: Ranking
+    confidences: list[float]  # passage_confidence of each hit, in ranking order
     faq: FaqQuestion | None
     faq_similarity: float
-    confidence: float  # in [0, 1]: how well the best passage supports an answer
+
+    @property
+    def hits(self) -> list[Hit]:
+        return self.ranking.hits
+
+    @property
+    def confidence(self) -> float:
+        """In [0, 1]: how well the best of the top 3 passages supports an answer."""
+        return max(self.confidences[:3], default=0.0)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -48,10 +56,10 @@ class Evidence:
                     "dense": round(h.dense, 4),
                     "lexical": round(h.lexical, 4),
                     "coverage": round(h.coverage, 4),
-                    "confidence": round(passage_confidence(h, self.ranking), 4),
+                    "confidence": round(confidence, 4),
                     "text": h.passage.text,
                 }
-                for h in self.hits
+                for h, confidence in zip(self.hits, self.confidences, strict=True)
             ],
         }
 
@@ -96,13 +104,11 @@ class Retriever:
         ranking = self.index.search(query, vector, top_k=self.config.top_k, dense_weight=self.config.dense_weight)
         match = self.index.match_question(vector)
         faq, similarity = match if match else (None, 0.0)
-        confidence = max((passage_confidence(h, ranking) for h in ranking.hits[:3]), default=0.0)
         return Evidence(
             asked=asked,
             query=query,
-            hits=ranking.hits,
             ranking=ranking,
+            confidences=[passage_confidence(h, ranking) for h in ranking.hits],
             faq=faq,
             faq_similarity=similarity,
-            confidence=confidence,
         )
