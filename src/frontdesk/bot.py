@@ -55,13 +55,13 @@ class Bot:
         `frontdesk sources approve`) may change it: that is noticed within RECHECK_SECONDS."""
         with self._lock:
             now = time.monotonic()
-            if self._retriever is not None and now - self._checked_at >= RECHECK_SECONDS:
+            if self._retriever is None or now - self._checked_at >= RECHECK_SECONDS:
                 self._checked_at = now
-                if self.knowledge.fingerprint(self.config.name) != self._fingerprint:
+                fingerprint = self.knowledge.fingerprint(self.config.name)
+                if fingerprint != self._fingerprint:
+                    self._fingerprint = fingerprint
                     self._retriever = None
             if self._retriever is None:
-                self._fingerprint = self.knowledge.fingerprint(self.config.name)
-                self._checked_at = now
                 index = self.knowledge.load_index(self.config.name, self.embedder.name)
                 self._retriever = Retriever(index, self.embedder, self.config.retrieval)
             return self._retriever
