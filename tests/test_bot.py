@@ -77,12 +77,21 @@ def test_a_follow_up_is_searched_with_the_earlier_question(bot: Bot) -> None:
 def test_every_reply_records_its_evidence(bot: Bot) -> None:
     conversation_id, _reply = ask(bot, "how do I reset my password")
     events = bot.conversations.events(conversation_id)
-    assert [e.type for e in events] == ["conversation_started", "message_received", "passages_retrieved", "reply_sent"]
-    passages = events[2].payload["passages"]
+    assert [e.type for e in events] == [
+        "conversation_started",
+        "message_received",
+        "message_understood",
+        "passages_retrieved",
+        "reply_sent",
+    ]
+    understood = events[2].payload
+    assert understood["language"]["code"] == "en" and understood["sentiment"]["label"] == "neutral"
+    assert understood["intent"] is None  # this bot declares no intents
+    passages = events[3].payload["passages"]
     assert passages[0]["source"] == "account/password.md"
     assert len(passages[0]["document_hash"]) == 64 and passages[0]["document_version"] == 1
     assert {"score", "dense", "lexical", "coverage"} <= set(passages[0])
-    assert events[3].payload["decision"] == "answer" and events[3].payload["latency_ms"] > 0
+    assert events[4].payload["decision"] == "answer" and events[4].payload["latency_ms"] > 0
 
 
 def test_retired_documents_stop_answering(bot: Bot) -> None:
@@ -148,6 +157,6 @@ def test_turns_on_one_conversation_never_interleave(bot: Bot) -> None:
     for thread in threads:
         thread.join()
     events = bot.conversations.events(conversation.id)
-    assert [e.seq for e in events] == list(range(1, 2 + 9 * 3))
+    assert [e.seq for e in events] == list(range(1, 2 + 9 * 4))
     turns = [e.type for e in events[1:]]
-    assert turns == ["message_received", "passages_retrieved", "reply_sent"] * 9
+    assert turns == ["message_received", "message_understood", "passages_retrieved", "reply_sent"] * 9

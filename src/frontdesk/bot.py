@@ -14,10 +14,13 @@ from frontdesk.knowledge.index import KnowledgeIndex
 from frontdesk.knowledge.ingest import IngestReport, Progress, ingest_sources
 from frontdesk.knowledge.retrieval import Retriever
 from frontdesk.providers.embedders import Embedder
-from frontdesk.providers.registry import make_embedder
+from frontdesk.providers.minilm import MiniLMEmbedder
+from frontdesk.providers.registry import make_embedder, shared_minilm
 from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
+from frontdesk.understanding.intents import IntentCache, IntentModel, load_examples
+from frontdesk.understanding.reader import Reader
 
 RECHECK_SECONDS = 5.0
 
@@ -76,12 +79,37 @@ class Bot:
             self._retriever = None
 
     @cached_property
+    def reader(self) -> Reader:
+        """Language, intent, sentiment and frustration for each message. The intent model is fitted from
+        `intents.examples` on first use (or by `frontdesk ingest`) and cached in the data folder."""
+        sentiment_vector = None
+        if self.embedder.name != MiniLMEmbedder.name:  # the sentiment head reads MiniLM vectors
+            minilm = shared_minilm()
+            sentiment_vector = lambda text: minilm.embed([text])[0]  # noqa: E731
+        return Reader(
+            languages=self.config.supported_languages,
+            intents=self.fit_intents(),
+            intent_threshold=self.config.intents.threshold,
+            sentiment_vector=sentiment_vector,
+        )
+
+    def fit_intents(self) -> IntentModel | None:
+        if self.config.intents.examples is None:
+            return None
+        examples = load_examples(self.config.resolve(self.config.intents.examples))
+        cache = IntentCache(self.config.data_dir())
+        return cache.load_or_fit(
+            examples, self.embedder.embed, embedder_name=self.embedder.name, dimension=self.embedder.dimension
+        )
+
+    @cached_property
     def engine(self) -> ConversationEngine:
-        return ConversationEngine(self.config, self.conversations, lambda: self.retriever)
+        return ConversationEngine(self.config, self.conversations, lambda: self.retriever, lambda: self.reader)
 
     def ingest(self, progress: Progress | None = None, *, rebuild: bool = False) -> IngestReport:
         report = ingest_sources(self.config, self.knowledge, self.embedder, progress=progress, rebuild=rebuild)
         self.reload()
+        self.fit_intents()
         return report
 
     def close(self) -> None:

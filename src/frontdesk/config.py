@@ -16,10 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from frontdesk.errors import ConfigError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
 DEFAULT_FALLBACK = (
     "Sorry, I can't answer that from our help center. Would you like me to connect you with a person from our team?"
 )
 DEFAULT_CLARIFY = "Could you tell me a bit more about what you need help with?"
+DEFAULT_OUT_OF_SCOPE = "Sorry, that's outside what I can help with here. I can help with {use_cases}."
 
 
 class Model(BaseModel):
@@ -77,10 +79,21 @@ class AnswerConfig(Model):
     max_chars: int = Field(600, ge=100, le=4000, description="Longest extracted answer.")
     fallback: str = Field(DEFAULT_FALLBACK, description="Safe wording when there is no confident answer.")
     clarify: str = Field(DEFAULT_CLARIFY, description="Question asked when a message is too vague to answer.")
+    out_of_scope: str = Field(
+        DEFAULT_OUT_OF_SCOPE,
+        description="Reply to a message outside the bot's scope; {use_cases} is replaced by the bot's use cases.",
+    )
 
 
 class IntentsConfig(Model):
-    examples: Path | None = None
+    examples: Path | None = Field(
+        None,
+        description='JSON Lines {"text", "intent"} (or YAML intent: [examples]); intent `out_of_scope` marks '
+        "what the bot must not take on. Fitted by `frontdesk ingest` or at start, and cached.",
+    )
+    threshold: float = Field(
+        0.35, ge=0, le=1, description="Below this intent probability a message is out of scope (see eval --calibrate)."
+    )
 
 
 class EscalationConfig(Model):
@@ -109,7 +122,14 @@ class BotConfig(Model):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     audience: str = ""
-    language: str = "en"
+    use_cases: list[str] = Field(
+        default_factory=list, description="What the bot is for, in customers' words; named in the out-of-scope reply."
+    )
+    language: str = Field("en", pattern=LANGUAGE_PATTERN, description="The bot's default language (ISO 639-1).")
+    languages: list[Annotated[str, Field(pattern=LANGUAGE_PATTERN)]] = Field(
+        default_factory=list,
+        description="Languages the bot serves (ISO 639-1); default: just `language`. Others get told which are.",
+    )
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     answer: AnswerConfig = Field(default_factory=AnswerConfig)
@@ -133,6 +153,19 @@ class BotConfig(Model):
         if self.knowledge.chunking.max_chars < self.knowledge.chunking.target_chars:
             raise ValueError("knowledge.chunking.max_chars must be >= target_chars")
         return self
+
+    @property
+    def supported_languages(self) -> list[str]:
+        return list(dict.fromkeys([self.language, *self.languages]))
+
+    def out_of_scope_reply(self) -> str:
+        cases = self.use_cases
+        listed = ", ".join(cases[:-1]) + f" and {cases[-1]}" if len(cases) > 1 else "".join(cases)
+        text = self.answer.out_of_scope
+        if not listed:  # no use cases declared: drop the sentence that would name them
+            text = ". ".join(part for part in text.split(". ") if "{use_cases}" not in part)
+        text = text.replace("{use_cases}", listed).strip()
+        return text if text.endswith((".", "!", "?")) else text + "."
 
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.base_dir / path).resolve()

@@ -32,6 +32,18 @@ class MessageReceived(Event):
 
 
 @dataclass(frozen=True)
+class MessageUnderstood(Event):
+    """What the bot made of a customer message: language, intent or out of scope, sentiment, frustration."""
+
+    type: ClassVar[str] = "message_understood"
+    language: dict[str, Any]
+    intent: dict[str, Any] | None
+    sentiment: dict[str, Any]
+    frustration: dict[str, Any]
+    supported_language: bool = True
+
+
+@dataclass(frozen=True)
 class PassagesRetrieved(Event):
     """The evidence behind a reply: every passage considered, with its scores and document version."""
 

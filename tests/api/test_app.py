@@ -57,7 +57,13 @@ def test_the_conversation_comes_back_with_its_events(client: TestClient, convers
     body = client.get(f"/api/conversations/{conversation}").json()
     assert body["context"] == {"email": "ana@example.com", "plan": "pro"}
     types = [e["type"] for e in body["events"]]
-    assert types == ["conversation_started", "message_received", "passages_retrieved", "reply_sent"]
+    assert types == [
+        "conversation_started",
+        "message_received",
+        "message_understood",
+        "passages_retrieved",
+        "reply_sent",
+    ]
 
 
 def test_the_streaming_variant_sends_deltas_then_the_reply(client: TestClient, conversation: str) -> None:

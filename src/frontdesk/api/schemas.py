@@ -44,6 +44,7 @@ class ReplyOut(BaseModel):
     confidence: float
     intent: str | None
     sentiment: str | None
+    language: str | None
     escalation: dict[str, Any] | None
     reason: str
     latency_ms: float

@@ -14,8 +14,11 @@ from frontdesk.conversation.compose import Citation, cite, extract_answer
 from frontdesk.conversation.followups import is_follow_up, might_follow_up, with_context
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.errors import NotFoundError
-from frontdesk.events import Event, MessageReceived, PassagesRetrieved, ReplySent, TurnFailed
+from frontdesk.events import Event, MessageReceived, MessageUnderstood, PassagesRetrieved, ReplySent, TurnFailed
 from frontdesk.knowledge.retrieval import Evidence, Retriever
+from frontdesk.understanding.frustration import EarlierTurn
+from frontdesk.understanding.language import unsupported_language_reply
+from frontdesk.understanding.reader import Reader, Understanding
 from frontdesk.understanding.vagueness import is_vague
 
 Decision = Literal["answer", "clarify", "fallback", "escalate"]
@@ -32,6 +35,7 @@ class Reply:
     reason: str = ""
     intent: str | None = None
     sentiment: str | None = None
+    language: str | None = None
     escalation: dict[str, Any] | None = None  # filled in by the escalation step (a later issue)
     evidence: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -44,6 +48,7 @@ class Reply:
             "confidence": round(self.confidence, 4),
             "intent": self.intent,
             "sentiment": self.sentiment,
+            "language": self.language,
             "escalation": self.escalation,
             "reason": self.reason,
             "latency_ms": round(self.latency_ms, 2),
@@ -73,10 +78,17 @@ class _TurnLock:
 
 
 class ConversationEngine:
-    def __init__(self, config: BotConfig, store: ConversationStore, retriever: Callable[[], Retriever]) -> None:
+    def __init__(
+        self,
+        config: BotConfig,
+        store: ConversationStore,
+        retriever: Callable[[], Retriever],
+        reader: Callable[[], Reader],
+    ) -> None:
         self.config = config
         self.store = store
         self._retriever = retriever  # a getter: knowledge can be re-indexed while the engine lives
+        self._reader = reader
         # One lock per live conversation; an entry disappears once no turn holds it (no unbounded growth).
         self._locks: weakref.WeakValueDictionary[str, _TurnLock] = weakref.WeakValueDictionary()
         self._locks_guard = threading.Lock()
@@ -92,18 +104,33 @@ class ConversationEngine:
             conversation = self.store.get(conversation_id)
             if conversation is None or conversation.bot != self.config.name:
                 raise NotFoundError(f"no conversation {conversation_id!r}")
-            history = self.store.events(conversation_id, types=[PassagesRetrieved.type])
+            history = self.store.events(
+                conversation_id, types=[MessageReceived.type, PassagesRetrieved.type, ReplySent.type]
+            )
             self.store.append(conversation_id, [MessageReceived(text=text)])
             evidence: Evidence | None = None
+            understanding: Understanding | None = None
             retriever = self._retriever()
             try:
-                evidence = self._retrieve(retriever, text, _earlier_searches(history))
-                outcome = self._decide(evidence, retriever)
+                understanding = self._reader().read(text, retriever.embed_query(text), _earlier_turns(history))
+                if understanding.supported_language:
+                    evidence = self._retrieve(retriever, text, _earlier_searches(history))
+                outcome = self._decide(understanding, evidence, retriever)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
                 outcome = _Outcome("fallback", self.config.answer.fallback, 0.0, [], "internal_error")
             latency = (time.perf_counter() - started) * 1000
             events: list[Event] = []
+            if understanding is not None:
+                events.append(
+                    MessageUnderstood(
+                        language=understanding.language.as_dict(),
+                        intent=understanding.intent.as_dict() if understanding.intent else None,
+                        sentiment=understanding.sentiment.as_dict(),
+                        frustration=understanding.frustration.as_dict(),
+                        supported_language=understanding.supported_language,
+                    )
+                )
             evidence_dict = evidence.as_dict() if evidence is not None else {}
             if evidence is not None:
                 faq = (
@@ -141,6 +168,9 @@ class ConversationEngine:
                 citations=outcome.citations,
                 latency_ms=latency,
                 reason=outcome.reason,
+                intent=understanding.intent.name if understanding and understanding.intent else None,
+                sentiment=understanding.sentiment.label if understanding else None,
+                language=understanding.language.code if understanding else None,
                 evidence=evidence_dict,
             )
 
@@ -166,18 +196,30 @@ class ConversationEngine:
                 return combined
         return evidence
 
-    def _decide(self, evidence: Evidence, retriever: Retriever) -> _Outcome:
+    def _decide(self, understanding: Understanding, evidence: Evidence | None, retriever: Retriever) -> _Outcome:
+        """Language first (a message the bot cannot read is not searched), then the owner's curated FAQ, then
+        scope: the owner's out-of-scope examples win outright; an intent too unlikely to name is out of scope
+        only when the knowledge does not confidently answer it either."""
         answer = self.config.answer
+        if evidence is None:
+            text = unsupported_language_reply(understanding.language.code, self.config.supported_languages)
+            return _Outcome("fallback", text, 0.0, [], "unsupported_language")
         index = retriever.index
+        intent = understanding.intent
         if evidence.faq is not None and evidence.faq_similarity >= self.config.retrieval.faq_match:
             passage = index.passages[evidence.faq.passage]
             citation = cite([h for h in evidence.hits if h.passage.chunk_id == passage.chunk_id], limit=1)
             if not citation:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return _Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
+        if intent is not None and intent.out_of_scope_by == "examples":
+            return _Outcome("fallback", self.config.out_of_scope_reply(), intent.score, [], "out_of_scope")
         if is_vague(evidence.asked):
             return _Outcome("clarify", answer.clarify, evidence.confidence, [], "underspecified")
-        if evidence.confidence < answer.threshold or not evidence.hits:
+        confident = evidence.confidence >= answer.threshold and bool(evidence.hits)
+        if intent is not None and intent.out_of_scope_by == "threshold" and not confident:
+            return _Outcome("fallback", self.config.out_of_scope_reply(), intent.score, [], "out_of_scope")
+        if not confident:
             return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")
         scored = list(zip(evidence.hits, evidence.confidences, strict=True))
         best, _ = max(scored[:3], key=lambda pair: pair[1])  # the first of equals, as ranked
@@ -194,3 +236,14 @@ def _earlier_searches(history: list[StoredEvent]) -> list[tuple[str, set[str]]]:
         for e in history
         if e.type == PassagesRetrieved.type
     ]
+
+
+def _earlier_turns(history: list[StoredEvent]) -> list[EarlierTurn]:
+    """Each earlier customer message with the decision the bot's reply to it took (None if it got none)."""
+    turns: list[EarlierTurn] = []
+    for event in history:
+        if event.type == MessageReceived.type and event.payload.get("sender", "customer") == "customer":
+            turns.append(EarlierTurn(text=str(event.payload.get("text", "")), decision=None))
+        elif event.type == ReplySent.type and turns and turns[-1].decision is None:
+            turns[-1] = EarlierTurn(text=turns[-1].text, decision=str(event.payload.get("decision")))
+    return turns

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 from frontdesk.config import EmbedderConfig
 from frontdesk.providers.embedders import Embedder
+
+if TYPE_CHECKING:
+    from frontdesk.providers.minilm import MiniLMEmbedder
 
 
 def make_embedder(config: EmbedderConfig) -> Embedder:
@@ -16,3 +22,11 @@ def make_embedder(config: EmbedderConfig) -> Embedder:
 
         return HashEmbedder()
     raise AssertionError(f"unknown embedder type {config.type!r}")  # the config model rejects these first
+
+
+@cache
+def shared_minilm() -> MiniLMEmbedder:
+    """One bundled MiniLM per process, for the parts that need its vectors whatever the bot's embedder."""
+    from frontdesk.providers.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder()
