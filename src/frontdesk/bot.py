@@ -19,7 +19,7 @@ from frontdesk.providers.registry import make_embedder, shared_minilm
 from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
-from frontdesk.understanding.intents import IntentCache, IntentModel, load_examples
+from frontdesk.understanding.intents import OUT_OF_SCOPE, IntentCache, IntentModel, load_examples
 from frontdesk.understanding.reader import Reader
 
 RECHECK_SECONDS = 5.0
@@ -86,10 +86,11 @@ class Bot:
         if self.embedder.name != MiniLMEmbedder.name:  # the sentiment head reads MiniLM vectors
             minilm = shared_minilm()
             sentiment_vector = lambda text: minilm.embed([text])[0]  # noqa: E731
+        intents = self.fit_intents()
         return Reader(
             languages=self.config.supported_languages,
-            intents=self.fit_intents(),
-            intent_threshold=self.config.intents.threshold,
+            intents=intents,
+            intent_threshold=self.config.intents.threshold_for(intents is not None and OUT_OF_SCOPE in intents.labels),
             sentiment_vector=sentiment_vector,
         )
 

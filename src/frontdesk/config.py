@@ -17,6 +17,7 @@ from frontdesk.errors import ConfigError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
+DEFAULT_INTENT_THRESHOLD = 0.35  # chosen on CLINC150 val: docs/benchmarks.md
 DEFAULT_FALLBACK = (
     "Sorry, I can't answer that from our help center. Would you like me to connect you with a person from our team?"
 )
@@ -91,9 +92,18 @@ class IntentsConfig(Model):
         description='JSON Lines {"text", "intent"} (or YAML intent: [examples]); intent `out_of_scope` marks '
         "what the bot must not take on. Fitted by `frontdesk ingest` or at start, and cached.",
     )
-    threshold: float = Field(
-        0.35, ge=0, le=1, description="Below this intent probability a message is out of scope (see eval --calibrate)."
+    threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Below this intent probability a message is out of scope (see eval --calibrate). Default: "
+        f"{DEFAULT_INTENT_THRESHOLD} when there are out_of_scope examples, else 0 (the knowledge decides).",
     )
+
+    def threshold_for(self, has_out_of_scope_examples: bool) -> float:
+        if self.threshold is not None:
+            return self.threshold
+        return DEFAULT_INTENT_THRESHOLD if has_out_of_scope_examples else 0.0
 
 
 class EscalationConfig(Model):

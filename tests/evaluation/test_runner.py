@@ -8,7 +8,7 @@ from frontdesk.evaluation.runner import missed_gates, run_eval
 from frontdesk.evaluation.testset import Case
 from tests.kb import write_kb
 
-GOT_KEYS = {
+SPEC_GOT_KEYS = {
     "decision",
     "sources",
     "reasons",
@@ -43,7 +43,8 @@ def test_the_report_has_the_contract_shape_and_judges_each_expectation(tmp_path:
     report = run_eval(bot.engine, cases)
     assert report["cases"] == 3 and report["passed"] == 2
     assert [r["id"] for r in report["results"]] == ["pass", "wrong-source", "weather"]
-    assert all(set(r["got"]) == GOT_KEYS for r in report["results"])
+    assert all(set(r["got"]) >= SPEC_GOT_KEYS for r in report["results"])
+    assert report["results"][0]["got"]["language"] == "en" and report["results"][0]["got"]["sentiment"] == "neutral"
     assert report["results"][1]["failed"] == ["sources"]
     metrics = report["metrics"]
     assert metrics["decision_accuracy"] == 1.0 and metrics["source_hit_rate"] == 0.5

@@ -38,6 +38,7 @@ class Reply:
     language: str | None = None
     escalation: dict[str, Any] | None = None  # filled in by the escalation step (a later issue)
     evidence: dict[str, Any] = field(default_factory=dict, compare=False)
+    understanding: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +173,7 @@ class ConversationEngine:
                 sentiment=understanding.sentiment.label if understanding else None,
                 language=understanding.language.code if understanding else None,
                 evidence=evidence_dict,
+                understanding=understanding.as_dict() if understanding else {},
             )
 
     def _lock(self, conversation_id: str) -> _TurnLock:

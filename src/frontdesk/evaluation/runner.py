@@ -51,6 +51,13 @@ def _judge(case: Case, reply: Reply) -> dict[str, Any]:
         "confidence": round(reply.confidence, 4),
         "answer": reply.text,
         "latency_ms": round(reply.latency_ms, 2),
+        # Beyond the spec's keys: what calibration and slicing need.
+        "reason": reply.reason,
+        "language": reply.language,
+        "intent_score": _understood(reply, "intent", "score"),
+        "intent_best": _understood(reply, "intent", "best"),
+        "out_of_scope_by": _understood(reply, "intent", "out_of_scope_by"),
+        "frustration": _understood(reply, "frustration", "level"),
     }
     got["sources"] = list(dict.fromkeys(got["sources"]))
     expect = case.expect
@@ -82,6 +89,11 @@ def _judge(case: Case, reply: Reply) -> dict[str, Any]:
     }
 
 
+def _understood(reply: Reply, part: str, key: str) -> Any:
+    value = (reply.understanding or {}).get(part)
+    return value.get(key) if isinstance(value, dict) else None
+
+
 def _rate(values: list[bool]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
@@ -101,8 +113,13 @@ def _metrics(cases: Sequence[Case], results: list[dict[str, Any]]) -> dict[str, 
         "source_hit_rate": _rate(checked["sources"]),
         "escalation": _escalation(pairs, escalated, expected_escalation),
         "intent_accuracy": _rate(checked["intent"]),
+        # Accuracy on the cases that expect an in-scope intent (CLINC150's "in-scope accuracy").
+        "in_scope_intent_accuracy": _rate(
+            [r["got"]["intent"] == c.expect.intent for c, r in pairs if c.expect.intent not in (None, "out_of_scope")]
+        ),
         "out_of_scope": _out_of_scope(pairs),
         "sentiment_accuracy": _rate(checked["sentiment"]),
+        "sentiment": _sentiment(pairs),
         "answer_contains_rate": _rate(checked["answer_contains"]),
         "latency_ms": {
             "p50": round(float(np.percentile(latencies, 50)), 2),
@@ -148,6 +165,28 @@ def _out_of_scope(pairs: list[tuple[Case, dict[str, Any]]]) -> dict[str, Any] | 
         "recall": round(hits / sum(want), 4) if any(want) else None,
         "support": sum(want),
     }
+
+
+def _sentiment(pairs: list[tuple[Case, dict[str, Any]]]) -> dict[str, dict[str, Any]] | None:
+    """Precision, recall and F1 per sentiment label, over the cases that expect a sentiment."""
+    labelled = [(c.expect.sentiment, r["got"]["sentiment"]) for c, r in pairs if c.expect.sentiment is not None]
+    if not labelled:
+        return None
+    out = {}
+    for label in ("negative", "neutral", "positive"):
+        hits = sum(1 for want, got in labelled if want == got == label)
+        predicted = sum(1 for _, got in labelled if got == label)
+        support = sum(1 for want, _ in labelled if want == label)
+        precision = hits / predicted if predicted else 0.0
+        recall = hits / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": support,
+        }
+    return out
 
 
 def _slices(cases: Sequence[Case], results: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

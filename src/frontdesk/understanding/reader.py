@@ -63,7 +63,7 @@ class Reader:
 
     def read(self, text: str, vector: Floats, earlier: Sequence[EarlierTurn]) -> Understanding:
         language = self.detector.detect(text)
-        supported = language.code == UNDETERMINED or language.code in self.languages
+        supported = language.code == UNDETERMINED or language.code in self.detector.supported
         intent = self.intents.classify(text, vector, self.intent_threshold) if self.intents else None
         sentiment_vector = self.sentiment_vector(text) if self.sentiment_vector else vector
         sentiment = self.sentiment.predict(text, sentiment_vector)
