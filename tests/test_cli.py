@@ -77,6 +77,29 @@ def test_eval_exits_1_when_a_gate_is_missed(bot_dir: Path) -> None:
     assert run("eval", str(cases), "--config", str(bot_dir / "bot.yaml"), "--json")[0] == 0
 
 
+def test_eval_calibrate_reports_the_curve_and_writes_the_threshold(bot_dir: Path) -> None:
+    config = bot_dir / "bot.yaml"
+    cases = bot_dir / "cases.jsonl"
+    cases.write_text(
+        '{"id": "a", "turns": ["how do I reset my password"], "expect": {"decision": "answer", '
+        '"sources": ["account/password.md"]}}\n'
+        '{"id": "b", "turns": ["what is the weather in Lisbon tomorrow"], "expect": {"decision": "fallback"}}\n'
+    )
+    before = config.read_text()
+    code, out = run("eval", str(cases), "--config", str(config), "--calibrate", "--dry-run", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["written"] is False and config.read_text() == before
+    (answers,) = report["calibration"]
+    assert answers["key"] == "answer.threshold" and answers["target_precision"] == 0.9
+    assert answers["target_reached"] and answers["chosen"]["precision"] == 1.0
+    assert [p["threshold"] for p in answers["curve"]][:3] == [0.0, 0.05, 0.1]
+    chosen = answers["chosen"]["threshold"]
+    code, out = run("eval", str(cases), "--config", str(config), "--calibrate")
+    assert code == 0 and f"set answer.threshold: {chosen}" in out
+    assert f"  threshold: {chosen}\n" in config.read_text()
+    assert config.read_text().replace(f"threshold: {chosen}", "threshold: 0.35") == before
+
+
 def test_init_writes_a_starter_bot_that_validates(tmp_path: Path) -> None:
     code, _ = run("init", str(tmp_path / "new"), "--name", "acme")
     assert code == 0

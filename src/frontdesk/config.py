@@ -282,3 +282,47 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
         if found is not None:
             return found
     return None
+
+
+def write_settings(path: str | Path, values: dict[str, float]) -> None:
+    """Set scalar settings (dotted keys, two levels: `answer.threshold`) in a bot.yaml, in place.
+
+    Only the values change: comments, order and formatting are kept, so an owner can read the diff. A key that
+    is missing is added under its section (the section is added at the end when missing too). The result is
+    validated before it replaces the file.
+    """
+    file = Path(path)
+    if file.is_dir():
+        file = file / "bot.yaml"
+    text = file.read_text(encoding="utf-8")
+    for dotted, value in values.items():
+        section, _, key = dotted.partition(".")
+        text = _set_value(text, section, key, value, file)
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    try:
+        load_config(temporary)
+        os.replace(temporary, file)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _set_value(text: str, section: str, key: str, value: float, file: Path) -> str:
+    root = yaml.compose(text)
+    rendered = repr(round(value, 4))
+    if root is None or not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{file}: expected a mapping of settings at the top level")
+    section_node = next((v for k, v in root.value if k.value == section), None)
+    if section_node is None:
+        return text.rstrip("\n") + f"\n\n{section}:\n  {key}: {rendered}\n"
+    if not isinstance(section_node, yaml.MappingNode) or section_node.flow_style:
+        raise ConfigError(f"{file}: `{section}` is not a block mapping; set {section}.{key}: {rendered} by hand")
+    value_node = next((v for k, v in section_node.value if k.value == key), None)
+    if value_node is not None:
+        if not isinstance(value_node, yaml.ScalarNode):
+            raise ConfigError(f"{file}: {section}.{key} is not a single value; set it to {rendered} by hand")
+        return text[: value_node.start_mark.index] + rendered + text[value_node.end_mark.index :]
+    first_key = section_node.value[0][0]
+    indent = " " * first_key.start_mark.column
+    line_start = text.rfind("\n", 0, first_key.start_mark.index) + 1
+    return text[:line_start] + f"{indent}{key}: {rendered}\n" + text[line_start:]

@@ -129,8 +129,24 @@ def eval_command(
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
     failures: Annotated[bool, typer.Option(help="List failed cases.")] = True,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate",
+            help="Choose answer.threshold and intents.threshold from this test set and write them to bot.yaml.",
+        ),
+    ] = False,
+    target_precision: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="With --calibrate: the precision the chosen thresholds must reach.")
+    ] = 0.9,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --calibrate: report, do not write bot.yaml.")
+    ] = False,
 ) -> None:
-    """Run a test set, each case in a fresh conversation; exit 1 when a configured gate is missed."""
+    """Run a test set, each case in a fresh conversation; exit 1 when a configured gate is missed.
+
+    With --calibrate, the cases run once with the thresholds open and the report shows precision and coverage at
+    each threshold; the lowest threshold that reaches --target-precision is written to bot.yaml."""
     from frontdesk.bot import Bot
     from frontdesk.config import load_config
     from frontdesk.evaluation.runner import missed_gates, run_eval
@@ -141,12 +157,18 @@ def eval_command(
     if path is None:
         raise InvalidInputError("give a test set file, or set evaluation.testset in bot.yaml")
     cases = load_testset(path)
+    if calibrate:
+        bot_config = _open_thresholds(bot_config)
     # Eval conversations go to a throwaway in-memory database, not the bot's transcript store.
     bot = Bot.from_config(bot_config, conversation_database_url="sqlite://")
     with progress_bar("Indexing", enabled=not as_json) as progress:
         bot.ingest(progress=progress)
     with progress_bar("Evaluating", enabled=not as_json) as progress:
         report = run_eval(bot.engine, cases, progress=lambda d, t: progress(d, t, ""))
+    if calibrate:
+        bot.close()
+        _calibrate(config, cases, report, target_precision, dry_run=dry_run, as_json=as_json)
+        return
     missed = missed_gates(report, bot_config.evaluation.gates.model_dump())
     if as_json:
         print_json(report)
@@ -175,3 +197,59 @@ def _show_report(report: dict[str, Any], failures: bool) -> None:
                     f"[red]✗[/red] {escape(result['id'])}: failed {', '.join(result['failed'])} "
                     f"(got {got['decision']}, {got['confidence']}, sources {got['sources'][:3]})"
                 )
+
+
+def _open_thresholds(config: Any) -> Any:
+    """The config with both thresholds at 0, so every reply records the score its decision hangs on."""
+    from frontdesk.config import BotConfig
+
+    assert isinstance(config, BotConfig)
+    opened = config.model_copy(
+        update={
+            "answer": config.answer.model_copy(update={"threshold": 0.0}),
+            "intents": config.intents.model_copy(update={"threshold": 0.0}),
+        }
+    )
+    opened.base_dir = config.base_dir
+    return opened
+
+
+def _calibrate(
+    config: Path, cases: list[Any], report: dict[str, Any], target: float, *, dry_run: bool, as_json: bool
+) -> None:
+    from frontdesk.config import write_settings
+    from frontdesk.evaluation.calibration import calibrate_answers, calibrate_intents
+
+    results = report["results"]
+    found = [c for c in (calibrate_answers(cases, results, target), calibrate_intents(cases, results, target)) if c]
+    if not found:
+        raise InvalidInputError(
+            "nothing to calibrate: the test set needs cases that expect `answer`/`fallback` decisions or intents"
+        )
+    chosen = {c.name: c.chosen.threshold for c in found if c.chosen is not None}
+    if chosen and not dry_run:
+        write_settings(config, chosen)
+    if as_json:
+        print_json({"calibration": [c.as_dict() for c in found], "written": not dry_run and bool(chosen)})
+        return
+    for calibration in found:
+        table = Table(title=f"{calibration.name} (target precision {calibration.target})")
+        for column in ("threshold", "precision", "coverage", "handled"):
+            table.add_column(column, justify="right")
+        for point in calibration.curve:
+            mark = " ◀" if point == calibration.chosen else ""
+            table.add_row(
+                f"{point.threshold:.2f}{mark}",
+                "-" if point.precision is None else f"{point.precision:.3f}",
+                "-" if point.coverage is None else f"{point.coverage:.3f}",
+                str(point.handled),
+            )
+        out.print(table)
+        if not calibration.reached:
+            err.print(
+                f"[yellow]{calibration.name}: no threshold reaches precision {calibration.target}; "
+                "chose the most precise one. Add knowledge or examples, or lower --target-precision.[/yellow]"
+            )
+    verb = "would set" if dry_run else "set"
+    for name, value in chosen.items():
+        out.print(f"{verb} {name}: {value} in {config}")
