@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from frontdesk.bot import Bot
 from frontdesk.config import load_config
 from frontdesk.providers.minilm import MiniLMEmbedder
 from frontdesk.understanding import intents as intent_module
-from frontdesk.understanding.intents import IntentCache, load_examples
-from frontdesk.understanding.reader import Reader
+from frontdesk.understanding.frustration import EarlierTurn
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FRONTDESK = Path(sys.executable).with_name("frontdesk")
@@ -142,14 +142,15 @@ def _summary(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _baselines(folder: Path, embedder: MiniLMEmbedder, test: list[dict[str, Any]]) -> dict[str, Any]:
-    """The shipped blend against each of its halves, from the same cached vectors and the default threshold."""
-    examples = load_examples(folder / "intents.jsonl")
-    cache = IntentCache(folder / ".frontdesk")
-    model = cache.load_or_fit(examples, embedder.embed, embedder_name=embedder.name, dimension=embedder.dimension)
+    """The shipped blend against each of its halves, from the same cached model and query vectors."""
+    bot = Bot.from_config(load_config(folder / "bot.yaml"), embedder=embedder)
+    model = bot.reader.intents
+    assert model is not None, "the eval run fitted and cached the model"
+    threshold = bot.reader.intent_threshold
     texts = [c["text"] for c in test]
     wanted = [c["expect"]["intent"] for c in test]
-    vectors = embedder.embed(texts)
-    threshold = _threshold(folder, model)
+    vectors = [bot.retriever.query_vector(t) for t in texts]
+    bot.close()
     results: dict[str, Any] = {}
     shipped_weight = intent_module.LEXICAL_WEIGHT
     try:
@@ -166,11 +167,6 @@ def _baselines(folder: Path, embedder: MiniLMEmbedder, test: list[dict[str, Any]
         other = results[variant]["in_scope_accuracy"]
         results[f"blend_vs_{variant}"] = round(blend / other, 3) if other else None
     return results
-
-
-def _threshold(folder: Path, model: intent_module.IntentModel) -> float:
-    """The threshold the bot runs with (its bot.yaml, or the default for its kind of examples)."""
-    return load_config(folder / "bot.yaml").intents.threshold_for(intent_module.OUT_OF_SCOPE in model.labels)
 
 
 def _lexical_only(model: intent_module.IntentModel, text: str, threshold: float) -> str:
@@ -197,18 +193,18 @@ def _accuracy(got: list[str], wanted: list[str]) -> dict[str, Any]:
 
 
 def _reader_latency(folder: Path, embedder: MiniLMEmbedder, test: list[dict[str, Any]]) -> dict[str, float]:
-    """Time the whole understanding step (language, intent, sentiment, frustration) given the turn's vector,
-    which retrieval computes anyway: this is what understanding adds to a turn."""
-    examples = load_examples(folder / "intents.jsonl")
-    model = IntentCache(folder / ".frontdesk").load(intent_module.fingerprint(examples, embedder.name))
-    assert model is not None, "the eval run fitted and cached the model"
-    reader = Reader(languages=["en"], intents=model, intent_threshold=_threshold(folder, model))
+    """Time the whole understanding step (language, intent, sentiment, frustration over a three-turn history)
+    given the turn's vector, which retrieval computes anyway: this is what understanding adds to a turn."""
+    bot = Bot.from_config(load_config(folder / "bot.yaml"), embedder=embedder)
+    reader = bot.reader
     texts = [c["text"] for c in test][:1000]
-    vectors = embedder.embed(texts)
+    vectors = [bot.retriever.query_vector(t) for t in texts]
+    bot.close()
     timings = []
-    for text, vector in zip(texts, vectors, strict=True):
+    for i, (text, vector) in enumerate(zip(texts, vectors, strict=True)):
+        earlier = [EarlierTurn(texts[j], "fallback") for j in range(max(0, i - 3), i)]
         started = time.perf_counter()
-        reader.read(text, vector, [])
+        reader.read(text, vector, earlier)
         timings.append((time.perf_counter() - started) * 1000)
     return {
         "p50": round(float(np.percentile(timings, 50)), 3),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from functools import cached_property
@@ -13,13 +15,14 @@ from frontdesk.conversation.engine import ConversationEngine
 from frontdesk.knowledge.index import KnowledgeIndex
 from frontdesk.knowledge.ingest import IngestReport, Progress, ingest_sources
 from frontdesk.knowledge.retrieval import Retriever
-from frontdesk.providers.embedders import Embedder
+from frontdesk.knowledge.synonyms import expand
+from frontdesk.providers.embedders import Embedder, Vectors
 from frontdesk.providers.minilm import MiniLMEmbedder
 from frontdesk.providers.registry import make_embedder, shared_minilm
 from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
-from frontdesk.understanding.intents import OUT_OF_SCOPE, IntentCache, IntentModel, load_examples
+from frontdesk.understanding.intents import OUT_OF_SCOPE, IntentCache, IntentModel, fingerprint, load_examples
 from frontdesk.understanding.reader import Reader
 
 RECHECK_SECONDS = 5.0
@@ -95,13 +98,32 @@ class Bot:
         )
 
     def fit_intents(self) -> IntentModel | None:
+        """The intent model for `intents.examples`: from the cache when the examples are unchanged, else fitted
+        (seconds; the first fit of thousands of examples spends about a minute embedding them)."""
         if self.config.intents.examples is None:
             return None
         examples = load_examples(self.config.resolve(self.config.intents.examples))
         cache = IntentCache(self.config.data_dir())
         return cache.load_or_fit(
-            examples, self.embedder.embed, embedder_name=self.embedder.name, dimension=self.embedder.dimension
+            examples, self._embed_as_queries, embedder_name=self._intent_space(), dimension=self.embedder.dimension
         )
+
+    def _embed_as_queries(self, texts: list[str]) -> Vectors:
+        # Examples are embedded as a turn embeds a message (synonyms expanded): one vector per turn serves
+        # retrieval and understanding alike, and the model must be fitted in that same space.
+        synonyms = self.retriever.synonyms
+        return self.embedder.embed([expand(text, synonyms) for text in texts])
+
+    def _intent_space(self) -> str:
+        """Names the vector space the intent model was fitted in: the embedder and the synonyms it expands."""
+        groups = json.dumps(self.retriever.synonyms, sort_keys=True)
+        return f"{self.embedder.name}+synonyms:{hashlib.sha256(groups.encode()).hexdigest()[:12]}"
+
+    def intents_need_fitting(self) -> bool:
+        if self.config.intents.examples is None:
+            return False
+        examples = load_examples(self.config.resolve(self.config.intents.examples))
+        return IntentCache(self.config.data_dir()).load(fingerprint(examples, self._intent_space())) is None
 
     @cached_property
     def engine(self) -> ConversationEngine:
@@ -110,7 +132,6 @@ class Bot:
     def ingest(self, progress: Progress | None = None, *, rebuild: bool = False) -> IngestReport:
         report = ingest_sources(self.config, self.knowledge, self.embedder, progress=progress, rebuild=rebuild)
         self.reload()
-        self.fit_intents()
         return report
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from frontdesk.cli.app import (
     err,
     load_bot,
     out,
+    prepare_understanding,
     print_json,
     progress_bar,
 )
@@ -38,6 +39,7 @@ def ask(
     bot = load_bot(config)
     engine = bot.engine
     _ = bot.retriever  # load the index first, so the turn's recorded latency is the turn's own
+    prepare_understanding(bot, quiet=True)
     conversation = engine.start(_parse_context(context or []))
     reply = engine.handle_message(conversation.id, text)
     if as_json:
@@ -76,6 +78,7 @@ def chat(config: ConfigOption = DEFAULT_CONFIG) -> None:
     bot = load_bot(config)
     engine = bot.engine
     _ = bot.retriever  # load the index first, so the turn's recorded latency is the turn's own
+    prepare_understanding(bot, quiet=True)
     conversation = engine.start({"channel": "cli"})
     out.print(
         f"[bold]{escape(bot.config.name)}[/bold]: ask a question (empty line to quit). "
@@ -115,7 +118,8 @@ def serve(
             report = bot.ingest(progress=progress)
         for failure in report.failed:
             err.print(f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}")
-    _ = bot.retriever  # load the index before the first customer waits for it
+    _ = bot.retriever  # load the index and the intent model before the first customer waits for them
+    prepare_understanding(bot)
     err.print(
         f"Frontdesk [bold]{escape(bot.config.name)}[/bold] on http://{host}:{port}  "
         f"({len(bot.index)} passages; API docs at /docs)"
@@ -163,6 +167,7 @@ def eval_command(
     bot = Bot.from_config(bot_config, conversation_database_url="sqlite://")
     with progress_bar("Indexing", enabled=not as_json) as progress:
         bot.ingest(progress=progress)
+    prepare_understanding(bot, quiet=as_json)
     with progress_bar("Evaluating", enabled=not as_json) as progress:
         report = run_eval(bot.engine, cases, progress=lambda d, t: progress(d, t, ""))
     if calibrate:

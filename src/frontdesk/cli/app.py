@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +100,28 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, in
             bar.update(task, completed=done, total=total, item=item[-50:])
 
         yield update
+
+
+def prepare_understanding(bot: Any, *, quiet: bool = False) -> dict[str, Any] | None:
+    """Load (or fit, with a status line) the intent model before the first customer waits for it; a summary
+    for the command's output, or None when the bot declares no intents."""
+    if bot.config.intents.examples is None:
+        return None
+    fitting = bot.intents_need_fitting()
+    started = time.perf_counter()
+    if fitting and not quiet:
+        with err.status("Fitting intents from the examples"):
+            reader = bot.reader
+    else:
+        reader = bot.reader
+    model = reader.intents
+    assert model is not None
+    return {
+        "intents": len(model.intents),
+        "out_of_scope_examples": "out_of_scope" in model.labels,
+        "fitted": fitting,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
 
 
 def print_json(data: Any) -> None:

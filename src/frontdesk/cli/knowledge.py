@@ -17,6 +17,7 @@ from frontdesk.cli.app import (
     err,
     load_bot,
     out,
+    prepare_understanding,
     print_json,
     progress_bar,
     sources_app,
@@ -55,14 +56,18 @@ def ingest(
     bot = load_bot(config)
     with progress_bar("Indexing", enabled=not as_json) as progress:
         report = bot.ingest(progress=progress, rebuild=rebuild)
+    intents = prepare_understanding(bot, quiet=as_json)
     if as_json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "intents": intents})
     else:
         data = report.as_dict()
         out.print(
             f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
             f"retired {len(report.retired)}, chunks indexed {report.chunks} in {data['seconds']} s"
         )
+        if intents:
+            how = f"fitted in {intents['seconds']} s" if intents["fitted"] else "unchanged"
+            out.print(f"intents: {intents['intents']} ({how})")
         for failure in report.failed:
             err.print(f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}")
     bot.close()

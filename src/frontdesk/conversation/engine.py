@@ -113,7 +113,7 @@ class ConversationEngine:
             understanding: Understanding | None = None
             retriever = self._retriever()
             try:
-                understanding = self._reader().read(text, retriever.embed_query(text), _earlier_turns(history))
+                understanding = self._reader().read(text, retriever.query_vector(text), _earlier_turns(history))
                 if understanding.supported_language:
                     evidence = self._retrieve(retriever, text, _earlier_searches(history))
                 outcome = self._decide(understanding, evidence, retriever)

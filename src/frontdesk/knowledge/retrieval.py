@@ -98,6 +98,11 @@ class Retriever:
             self._cache.move_to_end(query)
         return vector
 
+    def query_vector(self, asked: str) -> Vectors:
+        """The vector `retrieve(asked)` searches with (cached): understanding reads the same one, so a turn
+        embeds its message once."""
+        return self.embed_query(expand(asked, self.synonyms))
+
     def retrieve(self, asked: str) -> Evidence:
         query = expand(asked, self.synonyms)
         vector = self.embed_query(query)
