@@ -84,6 +84,23 @@ class AnswerConfig(Model):
         DEFAULT_OUT_OF_SCOPE,
         description="Reply to a message outside the bot's scope; {use_cases} is replaced by the bot's use cases.",
     )
+    translations: dict[Annotated[str, Field(pattern=LANGUAGE_PATTERN)], Wording] = Field(
+        default_factory=dict,
+        description="Per language of `languages`: fallback, clarify and out_of_scope wording in that language.",
+    )
+
+    def wording(self, kind: Literal["fallback", "clarify", "out_of_scope"], language: str | None) -> str:
+        translated = self.translations.get(language or "")
+        value = getattr(translated, kind) if translated else None
+        return str(value) if value else str(getattr(self, kind))
+
+
+class Wording(Model):
+    """The bot's fixed replies in one more language; what is left out stays in the default language."""
+
+    fallback: str | None = None
+    clarify: str | None = None
+    out_of_scope: str | None = None
 
 
 class IntentsConfig(Model):
@@ -168,10 +185,10 @@ class BotConfig(Model):
     def supported_languages(self) -> list[str]:
         return list(dict.fromkeys([self.language, *self.languages]))
 
-    def out_of_scope_reply(self) -> str:
+    def out_of_scope_reply(self, language: str | None = None) -> str:
         cases = self.use_cases
         listed = ", ".join(cases[:-1]) + f" and {cases[-1]}" if len(cases) > 1 else "".join(cases)
-        text = self.answer.out_of_scope
+        text = self.answer.wording("out_of_scope", language)
         if not listed:  # no use cases declared: drop the sentence that would name them
             text = ". ".join(part for part in text.split(". ") if "{use_cases}" not in part)
         text = text.replace("{use_cases}", listed).strip()
@@ -215,6 +232,10 @@ def load_config(path: str | Path) -> BotConfig:
         raise ConfigError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{file}: expected a mapping of settings at the top level")
+    duplicate = _first_duplicate_key(node)
+    if duplicate is not None:
+        key, line = duplicate
+        raise ConfigError(f"{file}:{line}: {key!r} is set twice in the same section; the first would be ignored")
     try:
         config = BotConfig.model_validate(data)
     except ValidationError as exc:
@@ -240,6 +261,26 @@ def _describe(exc: ValidationError, file: Path, root: yaml.Node | None) -> str:
                 message += f" (did you mean {hint!r}?)"
         lines.append(f"{where}: {dotted}: {message}")
     return "invalid bot config\n  " + "\n  ".join(lines)
+
+
+def _first_duplicate_key(node: yaml.Node | None) -> tuple[str, int] | None:
+    """YAML lets a later key silently replace an earlier one; in a config that hides a mistake."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    return key.value, key.start_mark.line + 1
+                seen.add(key.value)
+            found = _first_duplicate_key(value)
+            if found:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _first_duplicate_key(item)
+            if found:
+                return found
+    return None
 
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:

@@ -29,8 +29,8 @@ INTENTS = {
 }
 
 
-def bot_yaml(extra: str = "") -> str:
-    yaml = BOT_YAML.replace("    type: hash", "    type: minilm")
+def bot_yaml(extra: str = "", answer: str = "") -> str:
+    yaml = BOT_YAML.replace("    type: hash", "    type: minilm").replace("answer:\n", "answer:\n" + answer)
     return (
         yaml
         + "use_cases: [billing and refunds, passwords and sign-in, plans and pricing]\n"
@@ -39,8 +39,8 @@ def bot_yaml(extra: str = "") -> str:
     )
 
 
-def make_bot(root: Path, extra: str = "") -> Bot:
-    path = write_kb(root, bot_yaml(extra))
+def make_bot(root: Path, extra: str = "", answer: str = "") -> Bot:
+    path = write_kb(root, bot_yaml(extra, answer))
     lines = [json.dumps({"text": t, "intent": name}) for name, texts in INTENTS.items() for t in texts]
     (root / "intents.jsonl").write_text("\n".join(lines) + "\n")
     bot = Bot.from_config(load_config(path), database_url=f"sqlite:///{root / 'bot.db'}")
@@ -94,11 +94,32 @@ def test_a_language_the_bot_does_not_serve_is_told_which_it_does_in_that_languag
     assert "passages_retrieved" not in types  # not searched: the answer would be in a language it cannot read
 
 
-def test_a_configured_language_is_served(tmp_path: Path) -> None:
-    bot = make_bot(tmp_path, "languages: [en, de]\n")
+def test_a_configured_language_is_served_with_its_own_wording(tmp_path: Path) -> None:
+    bot = make_bot(
+        tmp_path,
+        "languages: [en, de]\n",
+        answer="  translations:\n    de:\n      out_of_scope: Dabei kann ich leider nicht helfen.\n",
+    )
+    assert bot.config.answer.threshold == 0.35  # the rest of the section is untouched
     _, reply = say(bot, "Ich habe mein Passwort vergessen, wie kann ich es zurücksetzen?")
     assert reply.language == "de" and reply.reason != "unsupported_language"
+    _, reply = say(bot, "Erzähl mir bitte einen Witz über Katzen")
+    assert reply.reason == "out_of_scope" and reply.text == "Dabei kann ich leider nicht helfen."
+    _, reply = say(bot, "tell me a joke about cats")
+    assert reply.text.startswith("Sorry, that's outside what I can help with here.")
     bot.close()
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["😡😡😡", "🙂", "asdf qwer zxcv", "Hallo, I need hilfe mit meinem password reset please", "refund " * 500],
+)
+def test_odd_messages_are_handled_without_a_crash(bot: Bot, message: str) -> None:
+    conversation_id, reply = say(bot, message.strip())
+    assert reply.reason != "internal_error"
+    assert reply.decision in ("answer", "clarify", "fallback")
+    types = [e.type for e in bot.conversations.events(conversation_id)]
+    assert "turn_failed" not in types and "message_understood" in types
 
 
 def test_every_turn_records_sentiment_and_frustration(bot: Bot) -> None:

@@ -119,7 +119,9 @@ class ConversationEngine:
                 outcome = self._decide(understanding, evidence, retriever)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
-                outcome = _Outcome("fallback", self.config.answer.fallback, 0.0, [], "internal_error")
+                language = understanding.language.code if understanding else None
+                fallback = self.config.answer.wording("fallback", language)
+                outcome = _Outcome("fallback", fallback, 0.0, [], "internal_error")
             latency = (time.perf_counter() - started) * 1000
             events: list[Event] = []
             if understanding is not None:
@@ -208,6 +210,7 @@ class ConversationEngine:
             return _Outcome("fallback", text, 0.0, [], "unsupported_language")
         index = retriever.index
         intent = understanding.intent
+        language = understanding.language.code
         if evidence.faq is not None and evidence.faq_similarity >= self.config.retrieval.faq_match:
             passage = index.passages[evidence.faq.passage]
             citation = cite([h for h in evidence.hits if h.passage.chunk_id == passage.chunk_id], limit=1)
@@ -215,14 +218,14 @@ class ConversationEngine:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return _Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
         if intent is not None and intent.out_of_scope_by == "examples":
-            return _Outcome("fallback", self.config.out_of_scope_reply(), intent.score, [], "out_of_scope")
+            return _Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         if is_vague(evidence.asked):
-            return _Outcome("clarify", answer.clarify, evidence.confidence, [], "underspecified")
+            return _Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
         confident = evidence.confidence >= answer.threshold and bool(evidence.hits)
         if intent is not None and intent.out_of_scope_by == "threshold" and not confident:
-            return _Outcome("fallback", self.config.out_of_scope_reply(), intent.score, [], "out_of_scope")
+            return _Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         if not confident:
-            return _Outcome("fallback", answer.fallback, evidence.confidence, [], "low_confidence")
+            return _Outcome("fallback", answer.wording("fallback", language), evidence.confidence, [], "low_confidence")
         scored = list(zip(evidence.hits, evidence.confidences, strict=True))
         best, _ = max(scored[:3], key=lambda pair: pair[1])  # the first of equals, as ranked
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars)
