@@ -71,3 +71,72 @@ class TurnFailed(Event):
     type: ClassVar[str] = "turn_failed"
     error: str
     message: str
+
+
+@dataclass(frozen=True)
+class EscalationTriggered(Event):
+    """The bot decided a person is needed: why (each reason with its evidence), for which team, and what it
+    still has to ask the customer for before handing off."""
+
+    type: ClassVar[str] = "escalation_triggered"
+    reasons: list[dict[str, Any]]
+    team: str
+    priority: int
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DetailsCollected(Event):
+    """What the customer gave while the bot gathered the handoff's details (valid values, and what was not)."""
+
+    type: ClassVar[str] = "details_collected"
+    fields: dict[str, Any]
+    invalid: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HandoffQueued(Event):
+    """The handoff packet, as a team receives it (actions deliver it to Slack, ticketing, CRM)."""
+
+    type: ClassVar[str] = "handoff_queued"
+    packet: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AgentJoined(Event):
+    type: ClassVar[str] = "agent_joined"
+    agent: str
+
+
+@dataclass(frozen=True)
+class AgentMessageSent(Event):
+    """A person's message to the customer."""
+
+    type: ClassVar[str] = "agent_message_sent"
+    agent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NoteAdded(Event):
+    """An internal note between agents; never shown to the customer."""
+
+    type: ClassVar[str] = "note_added"
+    agent: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HandedBack(Event):
+    """The person gave the conversation back to the bot; what came before no longer counts for escalation."""
+
+    type: ClassVar[str] = "handed_back"
+    agent: str
+
+
+@dataclass(frozen=True)
+class ConversationClosed(Event):
+    type: ClassVar[str] = "conversation_closed"
+    agent: str
+    outcome: str  # resolved | not_resolved

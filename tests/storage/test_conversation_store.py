@@ -5,8 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from frontdesk.conversation.store import Transition
 from frontdesk.errors import NotFoundError
-from frontdesk.events import MessageReceived, ReplySent
+from frontdesk.events import AgentJoined, HandedBack, HandoffQueued, MessageReceived, ReplySent
 from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 
@@ -69,3 +70,64 @@ def test_events_can_be_read_by_type(store: SqlConversationStore) -> None:
     store.append(record.id, [MessageReceived(text="a")])
     store.append(record.id, [ReplySent(decision="answer", text="b", confidence=1.0, citations=[], latency_ms=1.0)])
     assert [e.seq for e in store.events(record.id, types=["reply_sent"])] == [3]
+
+
+def test_a_guarded_transition_is_won_by_exactly_one_of_many(store: SqlConversationStore) -> None:
+    record = store.create("demo", {})
+    assert store.transition(record.id, Transition(("open",), "queued", team="billing", priority=2), []) == []
+    winners: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def claim(agent: str) -> None:
+        barrier.wait()
+        change = Transition(("queued",), "assigned", assignee=agent)
+        if store.transition(record.id, change, [AgentJoined(agent=agent)]) is not None:
+            winners.append(agent)
+
+    threads = [threading.Thread(target=claim, args=(f"agent-{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(winners) == 1
+    now = store.get(record.id)
+    assert now is not None and now.status == "assigned" and now.assignee == winners[0] and now.team == "billing"
+    joined = store.events(record.id, types=["agent_joined"])
+    assert [e.payload["agent"] for e in joined] == winners
+
+
+def test_only_the_holder_passes_a_holder_guard_and_nothing_is_written_otherwise(store: SqlConversationStore) -> None:
+    record = store.create("demo", {})
+    store.transition(record.id, Transition(("open",), "assigned", assignee="ana", team="support"), [])
+    before = store.events(record.id)
+    assert store.transition(record.id, Transition(("assigned",), "open", holder="bob", clear_assignee=True), []) is None
+    assert store.events(record.id) == before
+    back = store.transition(
+        record.id, Transition(("assigned",), "open", holder="ana", clear_assignee=True), [HandedBack(agent="ana")]
+    )
+    assert back is not None and back[0].type == "handed_back"
+    now = store.get(record.id)
+    assert now is not None and now.status == "open" and now.assignee is None
+
+
+def test_the_queue_lists_by_priority_then_age_per_team(store: SqlConversationStore) -> None:
+    first, urgent, other, done = (store.create("demo", {}) for _ in range(4))
+    store.transition(first.id, Transition(("open",), "queued", team="billing", priority=1), [])
+    store.transition(urgent.id, Transition(("open",), "queued", team="billing", priority=3), [])
+    store.transition(other.id, Transition(("open",), "queued", team="sales", priority=5), [])
+    store.transition(done.id, Transition(("open",), "closed", team="billing"), [])
+    billing = store.queue("demo", statuses=["queued"], teams=["billing"])
+    assert [r.id for r in billing] == [urgent.id, first.id]
+    assert [r.id for r in store.queue("demo", statuses=["queued"])] == [other.id, urgent.id, first.id]
+    assert store.queue("other-bot", statuses=["queued"]) == []
+
+
+def test_listeners_hear_each_committed_append(store: SqlConversationStore) -> None:
+    heard: list[tuple[str, int]] = []
+    store.listeners.append(lambda conversation, seq: heard.append((conversation, seq)))
+    record = store.create("demo", {})
+    store.append(record.id, [MessageReceived(text="a"), MessageReceived(text="b")])
+    store.transition(record.id, Transition(("open",), "queued", team="t"), [HandoffQueued(packet={})])
+    store.transition(record.id, Transition(("open",), "queued", team="t"), [HandoffQueued(packet={})])  # guard fails
+    assert heard == [(record.id, 3), (record.id, 4)]
+    assert [e.seq for e in store.events(record.id, after=2)] == [3, 4]

@@ -25,10 +25,41 @@ class StoredEvent:
 class ConversationRecord:
     id: str
     bot: str
-    status: str
+    status: str  # open | collecting | queued | assigned | closed
     context: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    team: str | None = None
+    assignee: str | None = None
+    priority: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "bot": self.bot,
+            "status": self.status,
+            "team": self.team,
+            "assignee": self.assignee,
+            "priority": self.priority,
+            "context": self.context,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A guarded change of who holds a conversation: it happens only if the status is one of `allowed` (and,
+    when `holder` is set, the assignee is that agent). Fields left None are unchanged; `clear_assignee` empties
+    the assignee."""
+
+    allowed: tuple[str, ...]
+    status: str
+    team: str | None = None
+    assignee: str | None = None
+    priority: int | None = None
+    holder: str | None = None
+    clear_assignee: bool = False
 
 
 class ConversationStore(Protocol):
@@ -42,6 +73,19 @@ class ConversationStore(Protocol):
         """Append events atomically, numbered after the last one."""
         ...
 
-    def events(self, conversation_id: str, *, types: Collection[str] | None = None) -> list[StoredEvent]:
-        """The conversation's events in order; only those of `types` when given."""
+    def events(
+        self, conversation_id: str, *, types: Collection[str] | None = None, after: int = 0
+    ) -> list[StoredEvent]:
+        """The conversation's events in order (those numbered after `after`); only those of `types` when given."""
+        ...
+
+    def transition(self, conversation_id: str, change: Transition, events: Sequence[Event]) -> list[StoredEvent] | None:
+        """Apply `change` and append `events` in one transaction; None (nothing written) when its guard fails.
+        Exactly one of several concurrent callers with the same guard wins."""
+        ...
+
+    def queue(
+        self, bot: str, *, statuses: Collection[str], teams: Collection[str] | None = None, limit: int = 200
+    ) -> list[ConversationRecord]:
+        """Conversations in these statuses (and teams), most urgent first: priority, then oldest."""
         ...

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from frontdesk.conversation.store import ConversationRecord, StoredEvent
+from frontdesk.conversation.store import ConversationRecord, StoredEvent, Transition
 from frontdesk.errors import NotFoundError
 from frontdesk.events import ConversationStarted, Event
 from frontdesk.storage.models import ConversationRow, EventRow, aware, utcnow
@@ -23,6 +23,14 @@ _APPEND_ATTEMPTS = 50
 class SqlConversationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Called after each committed append with (conversation id, last seq): live views wake up on it.
+        self.listeners: list[Callable[[str, int], None]] = []
+
+    def _committed(self, conversation_id: str, stored: list[StoredEvent] | None) -> list[StoredEvent] | None:
+        if stored:
+            for listener in self.listeners:
+                listener(conversation_id, stored[-1].seq)
+        return stored
 
     def create(self, bot: str, context: dict[str, Any]) -> ConversationRecord:
         now = utcnow()
@@ -31,7 +39,7 @@ class SqlConversationStore:
         )
         with Session(self.engine) as session, session.begin():
             session.add(row)
-            session.flush()
+            session.flush()  # the row exists before its first event refers to it
             session.add(
                 EventRow(
                     conversation_id=row.id,
@@ -63,7 +71,9 @@ class SqlConversationStore:
         # writers may pick the same numbers (or find the file busy): the loser numbers again after the winner.
         for attempt in range(_APPEND_ATTEMPTS):
             try:
-                return self._append_once(conversation_id, events)
+                stored = self._append_once(conversation_id, events)
+                self._committed(conversation_id, stored)
+                return stored
             except (IntegrityError, OperationalError):
                 if attempt == _APPEND_ATTEMPTS - 1:
                     raise
@@ -73,27 +83,83 @@ class SqlConversationStore:
     def _append_once(self, conversation_id: str, events: Sequence[Event]) -> list[StoredEvent]:
         now = utcnow()
         with Session(self.engine) as session, session.begin():
-            conversation = session.get(ConversationRow, conversation_id, with_for_update=True)
-            if conversation is None:
+            # Taking the row's write lock first (an UPDATE) serialises appenders on PostgreSQL and on SQLite
+            # alike (SQLite ignores FOR UPDATE, but an UPDATE takes its write lock).
+            touched = session.execute(
+                update(ConversationRow).where(ConversationRow.id == conversation_id).values(updated_at=now)
+            )
+            if touched.rowcount != 1:  # type: ignore[attr-defined]
                 raise NotFoundError(f"no conversation {conversation_id!r}")
-            last = session.scalar(select(func.max(EventRow.seq)).where(EventRow.conversation_id == conversation_id))
-            rows = [
-                EventRow(
-                    conversation_id=conversation_id,
-                    seq=(last or 0) + i + 1,
-                    type=event.type,
-                    payload=event.payload(),
-                    created_at=now,
-                )
-                for i, event in enumerate(events)
-            ]
-            session.add_all(rows)
-            conversation.updated_at = now
-            session.flush()
-            return [_event(row) for row in rows]
+            return self._add_events(session, conversation_id, events, now)
 
-    def events(self, conversation_id: str, *, types: Collection[str] | None = None) -> list[StoredEvent]:
-        query = select(EventRow).where(EventRow.conversation_id == conversation_id)
+    def _add_events(
+        self, session: Session, conversation_id: str, events: Sequence[Event], now: Any
+    ) -> list[StoredEvent]:
+        last = session.scalar(select(func.max(EventRow.seq)).where(EventRow.conversation_id == conversation_id))
+        rows = [
+            EventRow(
+                conversation_id=conversation_id,
+                seq=(last or 0) + i + 1,
+                type=event.type,
+                payload=event.payload(),
+                created_at=now,
+            )
+            for i, event in enumerate(events)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [_event(row) for row in rows]
+
+    def transition(self, conversation_id: str, change: Transition, events: Sequence[Event]) -> list[StoredEvent] | None:
+        for attempt in range(_APPEND_ATTEMPTS):
+            try:
+                return self._committed(conversation_id, self._transition_once(conversation_id, change, events))
+            except (IntegrityError, OperationalError):
+                if attempt == _APPEND_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _transition_once(
+        self, conversation_id: str, change: Transition, events: Sequence[Event]
+    ) -> list[StoredEvent] | None:
+        now = utcnow()
+        values: dict[str, Any] = {"status": change.status, "updated_at": now}
+        if change.team is not None:
+            values["team"] = change.team
+        if change.assignee is not None:
+            values["assignee"] = change.assignee
+        if change.clear_assignee:
+            values["assignee"] = None
+        if change.priority is not None:
+            values["priority"] = change.priority
+        guard = [ConversationRow.id == conversation_id, ConversationRow.status.in_(change.allowed)]
+        if change.holder is not None:
+            guard.append(ConversationRow.assignee == change.holder)
+        with Session(self.engine) as session, session.begin():
+            # One conditional UPDATE is the whole race: the database re-checks the guard under the row's lock,
+            # so of two agents claiming at once exactly one matches a row.
+            changed = session.execute(update(ConversationRow).where(*guard).values(**values))
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                if session.get(ConversationRow, conversation_id) is None:
+                    raise NotFoundError(f"no conversation {conversation_id!r}")
+                return None
+            return self._add_events(session, conversation_id, events, now)
+
+    def queue(
+        self, bot: str, *, statuses: Collection[str], teams: Collection[str] | None = None, limit: int = 200
+    ) -> list[ConversationRecord]:
+        query = select(ConversationRow).where(ConversationRow.bot == bot, ConversationRow.status.in_(list(statuses)))
+        if teams is not None:
+            query = query.where(ConversationRow.team.in_(list(teams)))
+        query = query.order_by(ConversationRow.priority.desc(), ConversationRow.updated_at).limit(limit)
+        with Session(self.engine) as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def events(
+        self, conversation_id: str, *, types: Collection[str] | None = None, after: int = 0
+    ) -> list[StoredEvent]:
+        query = select(EventRow).where(EventRow.conversation_id == conversation_id, EventRow.seq > after)
         if types is not None:
             query = query.where(EventRow.type.in_(list(types)))
         with Session(self.engine) as session:
@@ -108,6 +174,9 @@ def _record(row: ConversationRow) -> ConversationRecord:
         context=dict(row.context or {}),
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
+        team=row.team,
+        assignee=row.assignee,
+        priority=row.priority or 0,
     )
 
 

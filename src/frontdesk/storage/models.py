@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -67,10 +78,16 @@ class ChunkRow(Base):
 
 class ConversationRow(Base):
     __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_bot_status_team", "bot", "status", "team"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     bot: Mapped[str] = mapped_column(String(64), index=True)
+    # open (the bot answers) -> collecting (gathering what a team needs) -> queued (waiting for a person)
+    # -> assigned (a person holds it) -> closed; handed back, it is open again.
     status: Mapped[str] = mapped_column(String(16), default="open")
+    team: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -88,4 +105,22 @@ class EventRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgentRow(Base):
+    """A person who takes over conversations; authenticates with a bearer token stored only as its SHA-256."""
+
+    __tablename__ = "agents"
+    __table_args__ = (
+        UniqueConstraint("bot", "name", name="uq_agents_bot_name"),
+        UniqueConstraint("token_hash", name="uq_agents_token_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    teams: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
