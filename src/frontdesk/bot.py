@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from frontdesk.config import BotConfig
 from frontdesk.conversation.engine import ConversationEngine
+from frontdesk.escalation.inbox import Inbox
+from frontdesk.escalation.policy import EscalationPolicy
 from frontdesk.knowledge.index import KnowledgeIndex
 from frontdesk.knowledge.ingest import IngestReport, Progress, ingest_sources
 from frontdesk.knowledge.retrieval import Retriever
@@ -19,9 +21,11 @@ from frontdesk.knowledge.synonyms import expand
 from frontdesk.providers.embedders import Embedder, Vectors
 from frontdesk.providers.minilm import MiniLMEmbedder
 from frontdesk.providers.registry import make_embedder, shared_minilm
+from frontdesk.storage.agent_store import SqlAgentStore
 from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
+from frontdesk.storage.notifications import Notifier, make_notifier
 from frontdesk.understanding.intents import OUT_OF_SCOPE, IntentCache, IntentModel, fingerprint, load_examples
 from frontdesk.understanding.reader import Reader
 
@@ -37,6 +41,8 @@ class Bot:
         self.embedder = embedder
         self.knowledge = SqlKnowledgeStore(database)
         self.conversations = SqlConversationStore(conversation_database or database)
+        self.agents = SqlAgentStore(conversation_database or database)
+        self.inbox = Inbox(config.name, self.conversations)
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
         self._fingerprint = ""
@@ -126,8 +132,22 @@ class Bot:
         return IntentCache(self.config.data_dir()).load(fingerprint(examples, self._intent_space())) is None
 
     @cached_property
+    def escalation(self) -> EscalationPolicy:
+        """When to hand off, to whom, and what to collect first (built-in detectors + escalation config)."""
+        return EscalationPolicy(self.config.escalation)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """Wakes live streams when a conversation changes, here and in the other server processes."""
+        notifier = make_notifier(self.config.live_url(), str(self.conversations.engine.url))
+        self.conversations.listeners.append(notifier.publish)
+        return notifier
+
+    @cached_property
     def engine(self) -> ConversationEngine:
-        return ConversationEngine(self.config, self.conversations, lambda: self.retriever, lambda: self.reader)
+        return ConversationEngine(
+            self.config, self.conversations, lambda: self.retriever, lambda: self.reader, lambda: self.escalation
+        )
 
     def ingest(self, progress: Progress | None = None, *, rebuild: bool = False) -> IngestReport:
         report = ingest_sources(self.config, self.knowledge, self.embedder, progress=progress, rebuild=rebuild)
@@ -135,6 +155,8 @@ class Bot:
         return report
 
     def close(self) -> None:
+        if "notifier" in self.__dict__:
+            self.notifier.close()
         self.database.dispose()
         if self.conversations.engine is not self.database:
             self.conversations.engine.dispose()

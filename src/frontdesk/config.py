@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -123,9 +124,96 @@ class IntentsConfig(Model):
         return DEFAULT_INTENT_THRESHOLD if has_out_of_scope_examples else 0.0
 
 
+BUILTIN_REASONS = (
+    "low_confidence",
+    "repeated_failure",
+    "high_value_lead",
+    "negative_sentiment",
+    "account_specific",
+    "payment",
+    "legal",
+    "bug_report",
+    "human_requested",
+)
+FIELD_KINDS = ("email", "name", "company", "order_id", "account_id", "url", "steps", "expected", "environment")
+TEAM_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class ReasonConfig(Model):
+    """Tuning of one reason (built-in or custom). A custom reason fires when any of its conditions holds."""
+
+    enabled: bool = True
+    threshold: float | None = Field(None, ge=0, le=1, description="Detector score needed (built-in reasons).")
+    priority: int | None = Field(None, ge=0, le=5, description="0 lowest, 5 most urgent; the queue sorts by it.")
+    team: str | None = Field(None, pattern=TEAM_PATTERN, description="Overrides escalation.route for this reason.")
+    collect: list[str] | None = Field(None, description=f"Fields to ask for before handing off: {FIELD_KINDS}.")
+    keywords: list[str] = Field(default_factory=list, description="Words or phrases (case-insensitive) that fire it.")
+    intents: list[str] = Field(default_factory=list, description="Intents (from intents.examples) that fire it.")
+    attributes: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="Conversation context values that fire it, e.g. {plan: enterprise}."
+    )
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> ReasonConfig:
+        unknown = [f for f in self.collect or [] if f not in FIELD_KINDS]
+        if unknown:
+            raise ValueError(f"unknown field(s) to collect {unknown}; known: {', '.join(FIELD_KINDS)}")
+        return self
+
+
+class LeadConfig(Model):
+    """When conversation context makes a lead high-value, whatever the message says."""
+
+    min_seats: int = Field(50, ge=1)
+    min_employees: int = Field(200, ge=1)
+    min_mrr: float = Field(2000.0, ge=0)
+    plans: list[str] = Field(default_factory=lambda: ["enterprise"])
+
+
+class TeamConfig(Model):
+    hours: str | None = Field(
+        None, description='When people answer, e.g. "Mon-Fri 09:00-17:30" or "Mon-Fri 9-17, Sat 10-14"; none: always.'
+    )
+    timezone: str = Field("UTC", description="IANA time zone of `hours`, e.g. Europe/Berlin.")
+    response_time: str | None = Field(None, description='Shown to customers, e.g. "within 2 hours".')
+    label: str | None = Field(None, description='How the team is named to customers, e.g. "billing team".')
+
+
 class EscalationConfig(Model):
-    default_team: str = "support"
-    route: dict[str, str] = Field(default_factory=dict)
+    default_team: str = Field("support", pattern=TEAM_PATTERN)
+    route: dict[str, Annotated[str, Field(pattern=TEAM_PATTERN)]] = Field(
+        default_factory=dict, description="Reason -> team; reasons not listed go to default_team."
+    )
+    reasons: dict[Annotated[str, Field(pattern=TEAM_PATTERN)], ReasonConfig] = Field(
+        default_factory=dict, description="Per reason: switch off, tune, or define a custom reason."
+    )
+    lead: LeadConfig = Field(default_factory=LeadConfig)
+    teams: dict[Annotated[str, Field(pattern=TEAM_PATTERN)], TeamConfig] = Field(default_factory=dict)
+    field_patterns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Regular expressions an order_id or account_id must match, e.g. {order_id: 'KW-\\d{6}'}.",
+    )
+
+    @model_validator(mode="after")
+    def _custom_reasons_have_a_condition(self) -> EscalationConfig:
+        for name, reason in self.reasons.items():
+            if name not in BUILTIN_REASONS and not (reason.keywords or reason.intents or reason.attributes):
+                raise ValueError(
+                    f"custom reason {name!r} needs keywords, intents or attributes (built-in reasons: "
+                    f"{', '.join(BUILTIN_REASONS)})"
+                )
+        for name, pattern in self.field_patterns.items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"field_patterns.{name}: not a valid regular expression ({exc})") from exc
+        return self
+
+    def team_for(self, reason: str) -> str:
+        configured = self.reasons.get(reason)
+        if configured and configured.team:
+            return configured.team
+        return self.route.get(reason, self.default_team)
 
 
 class StorageConfig(Model):
@@ -202,6 +290,12 @@ class BotConfig(Model):
         if env.get("FRONTDESK_DATA_DIR"):
             return Path(env["FRONTDESK_DATA_DIR"]).expanduser().resolve()
         return (self.base_dir / ".frontdesk").resolve()
+
+    def live_url(self, environ: dict[str, str] | None = None) -> str | None:
+        """Where live updates travel between server processes: FRONTDESK_LIVE_URL (redis://, postgresql://
+        or memory); None picks the conversation database's LISTEN/NOTIFY when it is PostgreSQL."""
+        env = os.environ if environ is None else environ
+        return env.get("FRONTDESK_LIVE_URL") or None
 
     def database_url(self, environ: dict[str, str] | None = None) -> str:
         env = os.environ if environ is None else environ

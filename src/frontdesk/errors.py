@@ -46,3 +46,20 @@ class ProviderError(FrontdeskError):
 class StorageError(FrontdeskError):
     code = "storage_error"
     status_code = 503
+
+
+class ConflictError(FrontdeskError):
+    """The action lost a race or no longer applies (another agent claimed it; it is not yours any more)."""
+
+    code = "conflict"
+    status_code = 409
+
+
+class AuthError(FrontdeskError):
+    code = "unauthorized"
+    status_code = 401
+
+
+class ForbiddenError(FrontdeskError):
+    code = "forbidden"
+    status_code = 403

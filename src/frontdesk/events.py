@@ -93,6 +93,7 @@ class DetailsCollected(Event):
     fields: dict[str, Any]
     invalid: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    asked: bool = False  # the customer's answer to the bot's request (else: known before asking)
 
 
 @dataclass(frozen=True)

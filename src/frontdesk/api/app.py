@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from frontdesk import __version__
 from frontdesk.api.errors import install_error_handlers
+from frontdesk.api.inbox import install_inbox
 from frontdesk.api.limits import RequestSizeLimit
 from frontdesk.api.schemas import (
     ConversationIn,
@@ -45,6 +46,12 @@ def create_app(bot: Bot, *, max_request_bytes: int = MAX_REQUEST_BYTES) -> FastA
     install_error_handlers(app)
     app.add_middleware(RequestSizeLimit, max_bytes=max_request_bytes)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    _ = bot.notifier  # listen for other processes' updates from the start
+    install_inbox(app, bot, ErrorOut)
+
+    @app.get("/inbox", include_in_schema=False)
+    def inbox_page() -> FileResponse:
+        return FileResponse(WEB / "static" / "inbox.html", media_type="text/html")
 
     @app.get("/", include_in_schema=False)
     def chat_page() -> FileResponse:

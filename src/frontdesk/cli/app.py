@@ -32,7 +32,11 @@ sources_app = typer.Typer(
 conversations_app = typer.Typer(help="Inspect conversations and the evidence behind every reply.", no_args_is_help=True)
 config_app = typer.Typer(help="Check a bot.yaml or print its JSON Schema.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
+agents_app = typer.Typer(
+    help="People who take over conversations in the inbox, and their API tokens.", no_args_is_help=True
+)
 app.add_typer(conversations_app, name="conversations")
+app.add_typer(agents_app, name="agents")
 app.add_typer(config_app, name="config")
 
 out = Console()

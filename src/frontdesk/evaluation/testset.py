@@ -41,7 +41,8 @@ class Case(BaseModel):
     tags: list[str] = Field(default_factory=list)
 
 
-def load_testset(path: Path) -> list[Case]:
+def load_testset(path: Path | str) -> list[Case]:
+    path = Path(path)
     if not path.exists():
         raise TestSetError(f"no test set at {path}")
     cases: list[Case] = []

@@ -1,0 +1,171 @@
+"""When a person is needed, for which team, how urgently, and what to ask the customer for first.
+
+Reasons come from three places: the built-in detectors on the message (`signals.py`), the conversation's own
+course (no confident answer after a clarifying question: `low_confidence`; two failures in a row:
+`repeated_failure`; "yes" to the fallback's offer of a person: `human_requested`), and the owner's rules in
+`escalation.reasons` (keywords, intents, context attributes). Each reason can be switched off, re-thresholded,
+re-prioritised and routed in bot.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from frontdesk.config import EscalationConfig, ReasonConfig
+from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector
+from frontdesk.understanding.reader import Understanding
+
+DEFAULT_PRIORITY = {
+    "legal": 4,
+    "payment": 3,
+    "high_value_lead": 3,
+    "negative_sentiment": 3,
+    "bug_report": 2,
+    "account_specific": 2,
+    "human_requested": 2,
+    "repeated_failure": 2,
+    "low_confidence": 1,
+}
+DEFAULT_COLLECT: dict[str, list[str]] = {
+    "payment": ["email"],
+    "account_specific": ["email"],
+    "legal": ["email"],
+    "bug_report": ["steps", "expected", "environment"],
+    "high_value_lead": ["email", "company"],
+    "human_requested": ["email"],
+    "low_confidence": ["email"],
+    "repeated_failure": ["email"],
+    "negative_sentiment": [],  # an angry customer is not made to fill in a form first
+}
+FAILED = ("low_confidence", "underspecified")  # reply reasons that mean "the bot could not help"
+_YES = re.compile(
+    r"^\s*(?:yes|yeah|yep|yup|sure|ok(?:ay)?|please|yes please|please do|go ahead|do it|that would be great|"
+    r"connect me|y)\b[\s!.,]*(?:please|thanks|thank you)?[\s!.]*$",
+    re.IGNORECASE,
+)
+
+Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class PastTurn:
+    """An earlier turn since the conversation was last (re)opened: the bot's decision and why."""
+
+    decision: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Route:
+    team: str
+    priority: int
+    collect: list[str]
+
+
+class EscalationPolicy:
+    def __init__(self, config: EscalationConfig, detector: SignalDetector | None = None) -> None:
+        self.config = config
+        self.detector = detector or SignalDetector.bundled()
+        self.lead = LeadRules(
+            min_seats=config.lead.min_seats,
+            min_employees=config.lead.min_employees,
+            plans=tuple(p.lower() for p in config.lead.plans),
+            min_mrr=config.lead.min_mrr,
+        )
+        self.disabled = {name for name, reason in config.reasons.items() if not reason.enabled}
+        self.thresholds = {name: r.threshold for name, r in config.reasons.items() if r.threshold is not None}
+        self.custom = {name: r for name, r in config.reasons.items() if r.enabled and _has_conditions(r)}
+        self._keyword_patterns = {
+            name: re.compile("|".join(rf"\b{re.escape(k.lower())}\b" for k in r.keywords), re.IGNORECASE)
+            for name, r in self.custom.items()
+            if r.keywords
+        }
+
+    def reasons(
+        self,
+        text: str,
+        vector: Floats,
+        understanding: Understanding,
+        context: Mapping[str, Any],
+        earlier: Sequence[PastTurn],
+        reply_reason: str,
+    ) -> list[Signal]:
+        """Every reason that fires on this turn, strongest first. `reply_reason` is why the bot's own reply
+        would be what it is (answered, low_confidence, underspecified, out_of_scope, ...)."""
+        found = self.detector.detect(
+            text,
+            vector,
+            sentiment=understanding.sentiment,
+            frustration=understanding.frustration,
+            context=context,
+            lead=self.lead,
+            thresholds=self.thresholds,
+            disabled=self.disabled,
+        )
+        fired = {s.reason for s in found}
+        previous = earlier[-1] if earlier else None
+        if previous is not None and previous.reason == "low_confidence" and _YES.match(text):
+            found.append(Signal("human_requested", 1.0, f"said {text.strip()[:40]!r} to the offer of a person"))
+        if reply_reason in FAILED and previous is not None and previous.reason in FAILED:
+            if reply_reason == "low_confidence" and previous.reason == "low_confidence":
+                found.append(Signal("repeated_failure", 1.0, "no confident answer twice in a row"))
+            else:
+                found.append(Signal("low_confidence", 1.0, "no confident answer after a clarifying question"))
+        for name, rule in self.custom.items():
+            evidence = self._custom_evidence(name, rule, text, understanding, context)
+            if evidence and name not in fired:
+                found.append(Signal(name, 1.0, evidence))
+        unique: dict[str, Signal] = {}
+        for signal in found:
+            if signal.reason not in self.disabled and signal.reason not in unique:
+                unique[signal.reason] = signal
+        return sorted(unique.values(), key=lambda s: (-self.priority(s.reason), -s.score))
+
+    def route(self, reasons: Sequence[Signal]) -> Route:
+        """The most urgent reason picks the team; the fields to collect are those every reason needs."""
+        first = max(reasons, key=lambda s: self.priority(s.reason))
+        collect: list[str] = []
+        for signal in reasons:
+            for name in self._collect(signal.reason):
+                if name not in collect:
+                    collect.append(name)
+        return Route(self.config.team_for(first.reason), max(self.priority(s.reason) for s in reasons), collect)
+
+    def priority(self, reason: str) -> int:
+        configured = self.config.reasons.get(reason)
+        if configured and configured.priority is not None:
+            return configured.priority
+        return DEFAULT_PRIORITY.get(reason, 2)
+
+    def _collect(self, reason: str) -> list[str]:
+        configured = self.config.reasons.get(reason)
+        if configured and configured.collect is not None:
+            return configured.collect
+        return DEFAULT_COLLECT.get(reason, ["email"])
+
+    def _custom_evidence(
+        self, name: str, rule: ReasonConfig, text: str, understanding: Understanding, context: Mapping[str, Any]
+    ) -> str | None:
+        pattern = self._keyword_patterns.get(name)
+        match = pattern.search(text) if pattern else None
+        if match:
+            return f"keyword {match.group(0)!r}"
+        intent = understanding.intent
+        if intent is not None and intent.name in rule.intents:
+            return f"intent {intent.name}"
+        for key, wanted in rule.attributes.items():
+            value = context.get(key)
+            options = [wanted] if isinstance(wanted, str) else wanted
+            if value is not None and str(value).lower() in {o.lower() for o in options}:
+                return f"context {key}={value}"
+        return None
+
+
+def _has_conditions(reason: ReasonConfig) -> bool:
+    return bool(reason.keywords or reason.intents or reason.attributes)

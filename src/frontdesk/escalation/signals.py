@@ -1,0 +1,448 @@
+"""Why a customer message needs a human: the built-in escalation signals.
+
+Seven reasons, each with a stable code (the test-set spec's names). For every reason a one-vs-rest logistic head
+reads the message's MiniLM embedding (already computed by the turn) and a few regex cues; a cue phrase that is
+unambiguous on its own ("chargeback", "my lawyer", "speak to a human") fires its reason without the model; the
+conversation context (plan, seats, employees, MRR) can fire `high_value_lead`; `negative_sentiment` also reads the
+turn's Sentiment and Frustration. Prediction given the vector is a handful of regex searches and one (396 x 7)
+matrix product: tens of microseconds.
+
+A signal fires when its score reaches the reason's threshold. A rule (cue phrase, context attribute, high
+frustration) scores RULE_SCORE; the model scores its probability; the larger counts. The default thresholds are
+chosen by 5-fold cross-validation for precision (`benchmarks/fit_signals.py`), which writes `data/signals.npz`
+from `data/signals.jsonl`, support messages written and labelled for this project. Labelling rules: how-to and
+policy questions answerable from a help center carry no reason ("how do I update my card", "what is your refund
+policy", "do you have a DPA I can read?"); a request that someone act on the customer's own account, order, money
+or contract does ("refund my last charge", "please sign our DPA", "merge my two workspaces"). A formal data-subject
+request is `legal` and `account_specific`. A calm complaint is not `negative_sentiment`; anger is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from frontdesk.understanding.frustration import Frustration, has_insult
+from frontdesk.understanding.sentiment import Sentiment, shouting_share
+
+__all__ = [
+    "CUES",
+    "DIMENSION",
+    "REASONS",
+    "RULE_SCORE",
+    "LeadRules",
+    "Signal",
+    "SignalDetector",
+    "cue_phrase",
+    "cues",
+    "features",
+    "file_sha256",
+    "training_data_path",
+    "weights_path",
+]
+
+REASONS: tuple[str, ...] = (
+    "high_value_lead",
+    "negative_sentiment",
+    "account_specific",
+    "payment",
+    "legal",
+    "bug_report",
+    "human_requested",
+)
+DIMENSION = 384  # all-MiniLM-L6-v2
+RULE_SCORE = 0.9  # the score of a reason fired by a rule: a cue phrase, a context attribute or high frustration
+BUSINESS_EMAIL_BOOST = 0.35  # a business email domain closes this share of the gap to 1 of a message-level lead...
+BUSINESS_EMAIL_FROM = 0.3  # ...when the model already gives at least this much
+
+Floats = npt.NDArray[np.float32]
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Signal:
+    reason: str  # one of REASONS
+    score: float  # in [0, 1]
+    evidence: str  # why, for a human: the phrase, the context attribute, or "model 0.93"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"reason": self.reason, "score": round(self.score, 4), "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class LeadRules:
+    """When the conversation context alone makes the customer a high-value lead (a bot can override these)."""
+
+    min_seats: int = 50
+    min_employees: int = 200
+    plans: tuple[str, ...] = ("enterprise",)  # context["plan"] values that count as high value
+    min_mrr: float = 2000.0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cues. `_STRONG` phrases fire their reason alone; `_BROAD` words only feed the model. Read on lowercased text
+# with curly apostrophes straightened.
+
+_N = r"(?:\d[\d,.]*\s*[km]?\+?|hundreds|thousands)"  # a count: 60, 1,200, 2k, 500+
+_UNITS = (
+    r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|locations?|sites?|stores?|"
+    r"offices?|branch(?:es)?|clinics?|clinicians|schools?|countries|cities|franchis\w*|warehouses?|vehicles|"
+    r"engineers|team members|students|brands|subsidiaries|clients|hospitals|restaurants|units|cards|"
+    r"(?:monthly active )?users|visits|orders|transactions|emails|api calls))\b"
+)
+_LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_UNITS}")
+_BUYING = re.compile(
+    r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll\s?(?:ing)?\s?out|contract|discount|deal|demo|"
+    r"sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
+)
+_STRONG: dict[str, re.Pattern[str]] = {
+    "high_value_lead": re.compile(
+        r"\benterprise\s+(?:plan|tier|licen[cs]e|agreement|contract|quote|pricing|sales|trial|deal|team)\b"
+        r"|\b(?:procurement|rfp|rfq|vendor (?:security )?(?:assessment|form|onboarding|due diligence))\b"
+        r"|\bsecurity (?:questionnaire|review|assessment)\b|\bpurchase order\b"
+        r"|\b(?:volume|bulk|multi-site|custom) (?:pricing|discount|licen[cs]\w*)"
+    ),
+    "payment": re.compile(
+        r"\bcharge-?backs?\b(?! as a merchant)"
+        r"|\b(?:charged|billed|debited|took (?:my )?(?:money|payment)|paid)\s+(?:me\s+)?(?:twice|two times|2x|double|"
+        r"three times|3 times|again after)"
+        r"|\bdouble[- ]?(?:charged|billed|charge|billing)\b|\bduplicate (?:charge|payment|transaction)s?\b"
+        r"|\b(?:want|need|give me|get|return)\s+(?:my\s+)?(?:money|cash|refund)\s+back\b(?!\s+guarantee)"
+        r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
+        r"|\b(?:was|got|keeps? (?:getting|being)|been|keeps? getting) declined\b"
+        r"|\bunauthori[sz]ed (?:charge|payment|transaction|debit)s?\b|\boverbilled\b|\bovercharged\b"
+        r"|\b(?:didn't|did not|never) (?:authori[sz]e|agree to|approve|make) (?:this|that|the|a|any) "
+        r"(?:payment|charge|purchase|transaction)"
+    ),
+    "legal": re.compile(
+        r"\b(?:my|our) (?:lawyers?|attorneys?|solicitors?|legal (?:team|counsel|department)|counsel)\b"
+        r"|\b(?:subpoena|lawsuit|cease and desist|small claims|class action|legal action|legal hold|dmca)\b"
+        r"|\b(?:i(?:'ll| will| am going to|'m going to| intend to)|going to|gonna) sue\b|\bsue (?:you|your)\b"
+        r"|\b(?:see you in|take (?:you|this|it) to|court order)\b|\bcourt\b(?= order)"
+        r"|\barticle (?:15|17)\b|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
+        r"|\blaw enforcement\b|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
+        r"|\bbreach of contract\b|\bi'm an attorney\b|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
+    ),
+    "human_requested": re.compile(
+        r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |the |some |your |a real |an actual )?"
+        r"(?:human|person|agent|someone|somebody|manager|supervisor|representative|rep|operator|advisor|"
+        r"staff|member of staff|real|actual)\b"
+        r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman (?:being|agent|please|now)\b"
+        r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
+        r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b"
+        r"|\b(?:transfer|connect|put) me (?:to|through|with)\b|\bget me (?:a|an|someone|somebody)\b"
+    ),
+}
+_BROAD: dict[str, re.Pattern[str]] = {
+    "high_value_lead": re.compile(r"\b(?:enterprise|sla|soc ?2|sso|saml|seats|licen[cs]es|quote|company|org\w*)\b"),
+    "negative_sentiment": re.compile(
+        r"\b(?:useless|ridiculous|unacceptable|disgrace\w*|disgusting|pathetic|furious|livid|angry|fed up|"
+        r"sick of|joke|worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
+        r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding)\b"
+    ),
+    "account_specific": re.compile(
+        r"\bmy (?:account|order|workspace|profile|subscription|data|parcel|package|delivery|card|booking|"
+        r"username|email|listing|documents?|verification)\b"
+        r"|\border\s*#?\s*[a-z]?-?\d{3,}|#\s?[a-z]?-?\d{3,}"
+        r"|\b(?:suspended|locked|banned|deactivated|restricted|hacked|frozen|flagged|closed)\b"
+    ),
+    "payment": re.compile(
+        r"\b(?:charg\w*|refund\w*|bill(?:ed|ing)?|invoic\w*|payments?|paid|money|debit\w*|transactions?|"
+        r"declined|fee|top.?up|transfer)\b|[$£€]\s?\d"
+    ),
+    "legal": re.compile(
+        r"\b(?:legal|lawyers?|attorneys?|solicitors?|gdpr|ccpa|dpa|contract|clause|court|police|law|breach|"
+        r"compliance|rights?|personal data|regulator|sue|msa|nda|baa|copyright|trademark|defamation)\b"
+    ),
+    "bug_report": re.compile(
+        r"\b(?:error|errors|crash\w*|bug|broken|blank|freez\w*|stuck|spins?|spinning|not (?:working|loading)|"
+        r"doesn't work|won't|doesn't|isn't|stopped|fails?|failed|wrong|missing|404|500|502|timing out|lag\w*)\b"
+    ),
+    "human_requested": re.compile(r"\b(?:human|person|agent|someone|somebody|manager|call|phone|team|people)\b"),
+}
+_HOWTO = re.compile(
+    r"^\W*(?:how|where|what|which|when|is there|are there|do you|does|can i|could i|should i|is it|are you|will i)\b"
+    r"|\bhow (?:do|can|to|does|long|much|many|often)\b|\bis there a (?:way|guide|form|page)\b"
+)
+_REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{2,4}-\d{3,}\b|\b\d{5,}\b|\b[a-z0-9]*\d[a-z0-9]*[a-z][a-z0-9]*\b")
+
+CUES: tuple[str, ...] = (
+    *(f"{reason}_strong" for reason in REASONS if reason in _STRONG),
+    *(f"{reason}_word" for reason in REASONS if reason in _BROAD),
+    "large_quantity",
+    "insult",
+    "shouting",
+    "exclamations",
+    "how_to",
+    "question",
+    "reference",
+)
+
+
+def _normalise(text: str) -> str:
+    return text.lower().replace("’", "'")
+
+
+def _large_quantity(lower: str) -> str | None:
+    """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more, said with a buying word."""
+    if not _BUYING.search(lower) and "we" not in lower.split():
+        return None
+    for match in _LARGE.finditer(lower):
+        count = _number(match.group(1))
+        if count is not None and count >= 50 or match.group(1) in ("hundreds", "thousands"):
+            return match.group(0).strip()
+    return None
+
+
+def cue_phrase(reason: str, text: str) -> str | None:
+    """The phrase that fires `reason` on its own in this message, if any."""
+    lower = _normalise(text)
+    if reason == "high_value_lead":
+        quantity = _large_quantity(lower)
+        if quantity is not None:
+            return quantity
+    pattern = _STRONG.get(reason)
+    match = pattern.search(lower) if pattern is not None else None
+    return match.group(0).strip() if match else None
+
+
+def cues(text: str) -> Floats:
+    """The text cues of a message, in `CUES` order, each 0 or 1 (shouting: a share)."""
+    lower = _normalise(text)
+    strong = [1.0 if cue_phrase(reason, text) else 0.0 for reason in REASONS if reason in _STRONG]
+    broad = [1.0 if _BROAD[reason].search(lower) else 0.0 for reason in REASONS if reason in _BROAD]
+    tokens = re.findall(r"[^\W_]+", text)
+    return np.array(
+        [
+            *strong,
+            *broad,
+            1.0 if _large_quantity(lower) else 0.0,
+            1.0 if has_insult(text) else 0.0,
+            shouting_share(tokens),
+            1.0 if text.count("!") >= 2 or "?!" in text or "!?" in text else 0.0,
+            1.0 if _HOWTO.search(lower) else 0.0,
+            1.0 if "?" in text else 0.0,
+            1.0 if _REFERENCE.search(lower) else 0.0,
+        ],
+        dtype=np.float32,
+    )
+
+
+def features(texts: Sequence[str], vectors: Floats) -> Floats:
+    """The heads' input rows: each vector followed by its text's cues (shared with fitting)."""
+    table = np.stack([cues(text) for text in texts]) if texts else np.zeros((0, len(CUES)), dtype=np.float32)
+    return np.concatenate([np.asarray(vectors, dtype=np.float32), table], axis=1)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Context: what the host page knows about the customer.
+
+_NESTED = ("attributes", "custom_attributes", "custom", "traits", "metadata")
+_SEATS = ("seats", "licenses", "licences", "users", "team_size")
+_EMPLOYEES = ("employees", "employee_count", "company_size", "headcount")
+_MRR = ("mrr", "monthly_revenue")
+_FREE_MAIL = frozenset(
+    """gmail.com googlemail.com yahoo.com yahoo.co.uk ymail.com hotmail.com hotmail.co.uk outlook.com live.com
+    msn.com icloud.com me.com mac.com aol.com proton.me protonmail.com gmx.com gmx.de gmx.net web.de mail.com
+    yandex.com yandex.ru mail.ru qq.com 163.com 126.com zoho.com fastmail.com hey.com tutanota.com
+    btinternet.com comcast.net verizon.net orange.fr free.fr libero.it t-online.de""".split()
+)
+_NUMBER = re.compile(r"^\s*[$£€]?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*([km])?\b", re.IGNORECASE)
+
+
+def _number(value: object) -> float | None:
+    """A count or amount from a context attribute: 250, "1,200", "2.5k", "$3,000", "201-500" (its lower end)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    match = _NUMBER.match(value)
+    if match is None:
+        return None
+    number = float(match.group(1).replace(",", "") + (match.group(2) or ""))
+    return number * {"k": 1e3, "m": 1e6}.get((match.group(3) or "").lower(), 1.0)
+
+
+def _attributes(context: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key in _NESTED:
+        nested = context.get(key)
+        if isinstance(nested, Mapping):
+            flat.update({str(k).lower(): v for k, v in nested.items()})
+    flat.update({str(k).lower(): v for k, v in context.items() if not isinstance(v, Mapping)})
+    return flat
+
+
+def _context_lead(context: Mapping[str, Any], lead: LeadRules) -> str | None:
+    """Evidence that the context alone makes a high-value lead ("context seats=1,200"), or None."""
+    attributes = _attributes(context)
+    plan = attributes.get("plan")
+    if isinstance(plan, str) and plan.strip().lower() in {name.lower() for name in lead.plans}:
+        return f"context plan={plan.strip()}"
+    for keys, minimum in ((_SEATS, lead.min_seats), (_EMPLOYEES, lead.min_employees), (_MRR, lead.min_mrr)):
+        for key in keys:
+            number = _number(attributes.get(key))
+            if number is not None and number >= minimum:
+                return f"context {key}={attributes[key]}"
+    return None
+
+
+def _business_domain(context: Mapping[str, Any]) -> str | None:
+    email = _attributes(context).get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    domain = email.rsplit("@", 1)[1].strip().lower()
+    return domain if "." in domain and domain not in _FREE_MAIL else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class SignalDetector:
+    """Scores a message for each reason in REASONS and says which fire, from the text and its MiniLM vector."""
+
+    def __init__(
+        self, weights: Floats, bias: Floats, thresholds: Mapping[str, float], *, data_sha256: str = ""
+    ) -> None:
+        if weights.shape != (DIMENSION + len(CUES), len(REASONS)) or bias.shape != (len(REASONS),):
+            raise ValueError(f"signal heads have weights {weights.shape} and bias {bias.shape}")
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.thresholds = _checked(thresholds, require_all=True)
+        self.data_sha256 = data_sha256
+
+    @classmethod
+    def bundled(cls) -> SignalDetector:
+        """The detector shipped with Frontdesk (loaded once per process)."""
+        return _bundled()
+
+    @classmethod
+    def load(cls, path: str | Path) -> SignalDetector:
+        with np.load(path, allow_pickle=False) as data:
+            names = tuple(str(name) for name in data["cues"])
+            reasons = tuple(str(name) for name in data["reasons"])
+            if names != CUES or reasons != REASONS:
+                raise ValueError(f"{path} was fitted for cues {names} and reasons {reasons}; refit it")
+            thresholds = dict(zip(REASONS, (float(t) for t in data["thresholds"]), strict=True))
+            return cls(data["weights"], data["bias"], thresholds, data_sha256=str(data["data_sha256"]))
+
+    def save(self, path: str | Path) -> None:
+        np.savez_compressed(
+            path,
+            reasons=np.array(REASONS),
+            cues=np.array(CUES),
+            weights=self.weights,
+            bias=self.bias,
+            thresholds=np.array([self.thresholds[reason] for reason in REASONS], dtype=np.float32),
+            data_sha256=np.array(self.data_sha256),
+        )
+
+    def probabilities(self, rows: Floats) -> Floats:
+        """P(reason) per row of `features()`: (n, reasons) for (n, features), (reasons,) for one row."""
+        logits = np.clip(rows @ self.weights + self.bias, -30.0, 30.0)
+        return 1.0 / (1.0 + np.exp(-logits))  # type: ignore[no-any-return]
+
+    def scores(self, text: str, vector: Floats) -> dict[str, float]:
+        """The model's probability of each reason, from the message alone (no rule, no context)."""
+        vector = np.asarray(vector, dtype=np.float32)
+        if vector.shape != (DIMENSION,):
+            raise ValueError(f"expected a ({DIMENSION},) vector, got {vector.shape}")
+        row = np.concatenate([vector, cues(text)])
+        return {reason: float(p) for reason, p in zip(REASONS, self.probabilities(row), strict=True)}
+
+    def detect(
+        self,
+        text: str,
+        vector: Floats,
+        *,
+        sentiment: Sentiment,
+        frustration: Frustration,
+        context: Mapping[str, Any],
+        lead: LeadRules = LeadRules(),
+        thresholds: Mapping[str, float] | None = None,
+        disabled: Collection[str] = (),
+    ) -> list[Signal]:
+        """The reasons that fire, strongest first. `thresholds` override the defaults per reason (keys must be in
+        REASONS); names in `disabled` that are not in REASONS (the engine's own reasons) are ignored."""
+        limits = {**self.thresholds, **_checked(thresholds or {}, require_all=False)}
+        model = self.scores(text, vector)
+        fired: list[Signal] = []
+        for reason in REASONS:
+            if reason in disabled:
+                continue
+            score, evidence = self._score(reason, text, model[reason], sentiment, frustration, context, lead)
+            if score >= limits[reason]:
+                fired.append(Signal(reason, min(1.0, max(0.0, score)), evidence))
+        return sorted(fired, key=lambda signal: (-signal.score, REASONS.index(signal.reason)))
+
+    @staticmethod
+    def _score(
+        reason: str,
+        text: str,
+        probability: float,
+        sentiment: Sentiment,
+        frustration: Frustration,
+        context: Mapping[str, Any],
+        lead: LeadRules,
+    ) -> tuple[float, str]:
+        score, evidence = probability, f"model {probability:.2f}"
+        if reason == "negative_sentiment":
+            # The message model sees anger; the sentiment model must agree that the message is negative.
+            score = probability * (1.0 if sentiment.label == "negative" else sentiment.negative)
+            evidence = f"model {probability:.2f}, sentiment {sentiment.label}"
+            if frustration.level == "high" and RULE_SCORE > score:
+                return RULE_SCORE, f"frustration high ({', '.join(frustration.signals)})"
+            return score, evidence
+        if reason == "high_value_lead":
+            from_context = _context_lead(context, lead)
+            if from_context is not None:
+                return max(RULE_SCORE, score), from_context
+            domain = _business_domain(context)
+            if domain is not None and score >= BUSINESS_EMAIL_FROM:
+                score += (1.0 - score) * BUSINESS_EMAIL_BOOST
+                evidence = f"model {probability:.2f} + business email @{domain}"
+        phrase = cue_phrase(reason, text)
+        if phrase is not None and RULE_SCORE >= score:
+            return RULE_SCORE, f'said "{phrase[:60]}"'
+        return score, evidence
+
+
+def _checked(thresholds: Mapping[str, float], *, require_all: bool) -> dict[str, float]:
+    unknown = sorted(set(thresholds) - set(REASONS))
+    if unknown:
+        raise ValueError(f"unknown signal reasons {unknown}; known: {', '.join(REASONS)}")
+    if require_all and set(thresholds) != set(REASONS):
+        raise ValueError(f"thresholds needed for every reason: {', '.join(REASONS)}")
+    for reason, value in thresholds.items():
+        if not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"threshold for {reason} must be in [0, 1], got {value}")
+    return {reason: float(value) for reason, value in thresholds.items()}
+
+
+def training_data_path() -> Path:
+    """The labelled messages the bundled heads are fitted on."""
+    return _DATA / "signals.jsonl"
+
+
+def weights_path() -> Path:
+    return _DATA / "signals.npz"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@cache
+def _bundled() -> SignalDetector:
+    return SignalDetector.load(weights_path())
