@@ -157,10 +157,8 @@ class ConversationEngine:
                 if turn.understanding.supported_language:
                     turn.evidence = self._retrieve(turn.retriever, text, _earlier_searches(history))
                 outcome = self._decide(turn.understanding, turn.evidence, turn.retriever)
-                reasons = self._escalation().reasons(
-                    text, vector, turn.understanding, conversation.context, _past_turns(history), outcome.reason
-                )
-                if reasons and outcome.reason != "unsupported_language":
+                reasons = self._reasons(turn, vector, outcome)
+                if reasons:
                     return self._escalate(turn, reasons)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
@@ -193,6 +191,25 @@ class ConversationEngine:
         return _held_reply(conversation, "awaiting_agent", acknowledgement, started)
 
     # -- escalation ------------------------------------------------------------------------------------------
+
+    def _reasons(self, turn: _Turn, vector: Any, outcome: _Outcome) -> list[Signal]:
+        """Why a person is needed, if they are. A failing detector must not cost the customer their answer:
+        it is recorded and the turn goes on without escalating."""
+        if outcome.reason == "unsupported_language" or turn.understanding is None:
+            return []
+        try:
+            return self._escalation().reasons(
+                turn.text,
+                vector,
+                turn.understanding,
+                turn.conversation.context,
+                _past_turns(turn.history),
+                outcome.reason,
+            )
+        except Exception as exc:
+            failed = TurnFailed(error=type(exc).__name__, message=f"escalation: {str(exc)[:480]}")
+            self.store.append(turn.conversation.id, [failed])
+            return []
 
     def _escalate(self, turn: _Turn, reasons: list[Signal]) -> Reply:
         """Start a handoff: ask for what the team needs and the bot does not know yet, or queue it now."""

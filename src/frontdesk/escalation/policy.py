@@ -10,16 +10,18 @@ re-prioritised and routed in bot.yaml.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from frontdesk.config import EscalationConfig, ReasonConfig
 from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector
+from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.reader import Understanding
+from frontdesk.understanding.sentiment import Sentiment
 
 DEFAULT_PRIORITY = {
     "legal": 4,
@@ -53,6 +55,23 @@ _YES = re.compile(
 Floats = npt.NDArray[np.float32]
 
 
+class Detector(Protocol):
+    """Finds reasons in one message (the bundled `SignalDetector`; `frontdesk.testing` has a keyword fake)."""
+
+    def detect(
+        self,
+        text: str,
+        vector: Floats,
+        *,
+        sentiment: Sentiment,
+        frustration: Frustration,
+        context: Mapping[str, Any],
+        lead: LeadRules,
+        thresholds: Mapping[str, float] | None,
+        disabled: Collection[str],
+    ) -> list[Signal]: ...
+
+
 @dataclass(frozen=True)
 class PastTurn:
     """An earlier turn since the conversation was last (re)opened: the bot's decision and why."""
@@ -69,9 +88,9 @@ class Route:
 
 
 class EscalationPolicy:
-    def __init__(self, config: EscalationConfig, detector: SignalDetector | None = None) -> None:
+    def __init__(self, config: EscalationConfig, detector: Detector | None = None) -> None:
         self.config = config
-        self.detector = detector or SignalDetector.bundled()
+        self.detector: Detector = detector or SignalDetector.bundled()
         self.lead = LeadRules(
             min_seats=config.lead.min_seats,
             min_employees=config.lead.min_employees,
@@ -110,9 +129,10 @@ class EscalationPolicy:
         )
         fired = {s.reason for s in found}
         previous = earlier[-1] if earlier else None
-        if previous is not None and previous.reason == "low_confidence" and _YES.match(text):
+        accepted = previous is not None and previous.reason == "low_confidence" and _YES.match(text) is not None
+        if accepted:  # a "yes" to the fallback's offer is an answer, not another failure
             found.append(Signal("human_requested", 1.0, f"said {text.strip()[:40]!r} to the offer of a person"))
-        if reply_reason in FAILED and previous is not None and previous.reason in FAILED:
+        elif reply_reason in FAILED and previous is not None and previous.reason in FAILED:
             if reply_reason == "low_confidence" and previous.reason == "low_confidence":
                 found.append(Signal("repeated_failure", 1.0, "no confident answer twice in a row"))
             else:

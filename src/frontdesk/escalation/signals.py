@@ -97,11 +97,11 @@ _UNITS = (
     r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|locations?|sites?|stores?|"
     r"offices?|branch(?:es)?|clinics?|clinicians|schools?|countries|cities|franchis\w*|warehouses?|vehicles|"
     r"engineers|team members|students|brands|subsidiaries|clients|hospitals|restaurants|units|cards|"
-    r"(?:monthly active )?users|visits|orders|transactions|emails|api calls))\b"
+    r"monthly active users|visits|orders|transactions|emails|api calls))\b"
 )
 _LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_UNITS}")
 _BUYING = re.compile(
-    r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll\s?(?:ing)?\s?out|contract|discount|deal|demo|"
+    r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|deal|demo|"
     r"sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
 )
 _STRONG: dict[str, re.Pattern[str]] = {
@@ -113,8 +113,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
     ),
     "payment": re.compile(
         r"\bcharge-?backs?\b(?! as a merchant)"
-        r"|\b(?:charged|billed|debited|took (?:my )?(?:money|payment)|paid)\s+(?:me\s+)?(?:twice|two times|2x|double|"
-        r"three times|3 times|again after)"
+        r"|\b(?:charged|billed|debited|took (?:my )?(?:money|payment))\s+(?:me\s+)?(?:twice|two times|2x|double|"
+        r"three times|3 times)"
         r"|\bdouble[- ]?(?:charged|billed|charge|billing)\b|\bduplicate (?:charge|payment|transaction)s?\b"
         r"|\b(?:want|need|give me|get|return)\s+(?:my\s+)?(?:money|cash|refund)\s+back\b(?!\s+guarantee)"
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
@@ -127,19 +127,19 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"\b(?:my|our) (?:lawyers?|attorneys?|solicitors?|legal (?:team|counsel|department)|counsel)\b"
         r"|\b(?:subpoena|lawsuit|cease and desist|small claims|class action|legal action|legal hold|dmca)\b"
         r"|\b(?:i(?:'ll| will| am going to|'m going to| intend to)|going to|gonna) sue\b|\bsue (?:you|your)\b"
-        r"|\b(?:see you in|take (?:you|this|it) to|court order)\b|\bcourt\b(?= order)"
+        r"|\b(?:see you in|tak(?:e|ing) (?:you|this|it|them) to) court\b|\bcourt order\b"
         r"|\barticle (?:15|17)\b|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
         r"|\blaw enforcement\b|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
         r"|\bbreach of contract\b|\bi'm an attorney\b|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
     ),
     "human_requested": re.compile(
-        r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a |an |the |some |your |a real |an actual )?"
-        r"(?:human|person|agent|someone|somebody|manager|supervisor|representative|rep|operator|advisor|"
-        r"staff|member of staff|real|actual)\b"
+        r"\b(?:speak|talk|chat|get|put|pass|transfer|connect|hand)\s+(?:me\s+)?(?:over\s+)?(?:to|with|through to)?\s*"
+        r"(?:a |an |the |some |your |a real |an actual |someone from |someone in )?(?:human|person|agent|someone|"
+        r"somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|real person|"
+        r"customer service|support|(?:support |sales |billing )?team)\b"
         r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman (?:being|agent|please|now)\b"
         r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
-        r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b"
-        r"|\b(?:transfer|connect|put) me (?:to|through|with)\b|\bget me (?:a|an|someone|somebody)\b"
+        r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url)"
     ),
 }
 _BROAD: dict[str, re.Pattern[str]] = {
@@ -173,7 +173,7 @@ _HOWTO = re.compile(
     r"^\W*(?:how|where|what|which|when|is there|are there|do you|does|can i|could i|should i|is it|are you|will i)\b"
     r"|\bhow (?:do|can|to|does|long|much|many|often)\b|\bis there a (?:way|guide|form|page)\b"
 )
-_REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{2,4}-\d{3,}\b|\b\d{5,}\b|\b[a-z0-9]*\d[a-z0-9]*[a-z][a-z0-9]*\b")
+_REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b")
 
 CUES: tuple[str, ...] = (
     *(f"{reason}_strong" for reason in REASONS if reason in _STRONG),
@@ -194,11 +194,11 @@ def _normalise(text: str) -> str:
 
 def _large_quantity(lower: str) -> str | None:
     """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more, said with a buying word."""
-    if not _BUYING.search(lower) and "we" not in lower.split():
+    if not _BUYING.search(lower):
         return None
     for match in _LARGE.finditer(lower):
         count = _number(match.group(1))
-        if count is not None and count >= 50 or match.group(1) in ("hundreds", "thousands"):
+        if match.group(1) in ("hundreds", "thousands") or (count is not None and count >= 50):
             return match.group(0).strip()
     return None
 
@@ -401,7 +401,7 @@ class SignalDetector:
             # The message model sees anger; the sentiment model must agree that the message is negative.
             score = probability * (1.0 if sentiment.label == "negative" else sentiment.negative)
             evidence = f"model {probability:.2f}, sentiment {sentiment.label}"
-            if frustration.level == "high" and RULE_SCORE > score:
+            if frustration.level == "high" and score < RULE_SCORE:
                 return RULE_SCORE, f"frustration high ({', '.join(frustration.signals)})"
             return score, evidence
         if reason == "high_value_lead":
@@ -413,8 +413,8 @@ class SignalDetector:
                 score += (1.0 - score) * BUSINESS_EMAIL_BOOST
                 evidence = f"model {probability:.2f} + business email @{domain}"
         phrase = cue_phrase(reason, text)
-        if phrase is not None and RULE_SCORE >= score:
-            return RULE_SCORE, f'said "{phrase[:60]}"'
+        if phrase is not None:
+            return max(RULE_SCORE, score), f'said "{phrase[:60]}"'
         return score, evidence
 
 

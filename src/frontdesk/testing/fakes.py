@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from frontdesk.providers.embedders import Vectors
 
-__all__ = ["HashEmbedder"]
+__all__ = ["HashEmbedder", "KeywordDetector"]
 
 _WORD = re.compile(r"\w+")
 _TRIGRAM_WEIGHT = 0.5  # whole words dominate; trigrams make "refund" and "refunds" overlap
@@ -70,3 +71,33 @@ def _features(text: str) -> list[tuple[str, float]]:
         padded = f"#{word}#"
         features.extend(("c:" + padded[i : i + 3], _TRIGRAM_WEIGHT) for i in range(len(padded) - 2))
     return features
+
+
+class KeywordDetector:
+    """An escalation detector that fires a reason when one of its phrases is in the message (no model):
+    for tests of the escalation flow, and for plugin authors' tests of their own rules."""
+
+    def __init__(self, phrases: Mapping[str, Sequence[str]]) -> None:
+        self.phrases = {reason: [p.lower() for p in values] for reason, values in phrases.items()}
+
+    def detect(
+        self,
+        text: str,
+        vector: Any,
+        *,
+        sentiment: Any,
+        frustration: Any,
+        context: Mapping[str, Any],
+        lead: Any,
+        thresholds: Mapping[str, float] | None,
+        disabled: Collection[str],
+    ) -> list[Any]:
+        from frontdesk.escalation.signals import Signal
+
+        lowered = text.lower()
+        found = []
+        for reason, phrases in self.phrases.items():
+            hit = next((p for p in phrases if p in lowered), None)
+            if hit is not None and reason not in disabled:
+                found.append(Signal(reason, 1.0, f"phrase {hit!r}"))
+        return found
