@@ -41,10 +41,10 @@ from frontdesk.understanding.frustration import Frustration, assess_frustration
 from frontdesk.understanding.linear import fit_softmax
 from frontdesk.understanding.sentiment import Sentiment, SentimentModel
 
-L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-CUE_SCALES = (0.0, 0.5, 1.0, 2.0)
+L2_GRID = (3e-5, 1e-4, 3e-4, 1e-3)
+CUE_SCALES = (0.0, 0.25, 0.5, 1.0)
 THRESHOLDS = tuple(round(0.3 + 0.025 * i, 3) for i in range(25))  # 0.3 .. 0.9
-MIN_PRECISION = 0.92
+MIN_PRECISION = 0.9
 FOLDS = 5
 SEED = 20261128
 

@@ -1,5 +1,6 @@
 """The demo chat page in a real headless Chromium, against a real server: answers with sources, markup
-from the customer or the knowledge base shown as text and never run, and bad input handled on the page."""
+from the customer or the knowledge base shown as text and never run, bad input handled on the page, and what a
+person does after a handoff shown live."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +25,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Locator, Page, 
 from frontdesk.api.app import create_app
 from frontdesk.bot import Bot
 from frontdesk.config import load_config
+from frontdesk.conversation.store import Transition
+from frontdesk.events import HandoffQueued
 from tests.kb import write_kb
 
 CHROMIUM_ARGS = [
@@ -59,7 +64,18 @@ answer:
   threshold: 0.35
 """
 
+AGENT_MARKUP = '<img src=x onerror="window.__pwned=4"><b>Hi</b>, I\'m here <script>window.__pwned=5</script>'
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
 expect.set_options(timeout=TIMEOUT_MS)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A served bot whose conversations the test can also reach directly (to queue them, to add agents)."""
+
+    base: str
+    bot: Bot
 
 
 def _chromium() -> str:
@@ -140,6 +156,12 @@ def markup_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    with _bot(write_kb(tmp_path_factory.mktemp("web-desk"))) as bot, _serve(bot) as base:
+        yield Desk(base, bot)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh page; a JavaScript error or a dialog (alert) on it fails the test."""
@@ -169,6 +191,55 @@ def _console(message: ConsoleMessage, problems: list[str]) -> None:
     ):
         return
     problems.append(f"console error: {message.text} ({url})")
+
+
+def say(page: Page, text: str) -> dict[str, Any]:
+    """Send `text` from the chat page; the API's reply to it, once the page has shown it."""
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/messages")) as answer:
+        page.fill("#text", text)
+        page.click("button[type=submit]")
+    expect(page.locator("button[type=submit]")).to_be_enabled()
+    reply: dict[str, Any] = answer.value.json()
+    return reply
+
+
+def start_conversation(page: Page, base: str, text: str) -> tuple[str, dict[str, Any]]:
+    """Open the chat page and send the first message: the new conversation's id and the reply."""
+    page.goto(base)
+    created_url = f"{base}/api/conversations"
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url == created_url) as created:
+        reply = say(page, text)
+    return str(created.value.json()["id"]), reply
+
+
+def queue_for_support(bot: Bot, conversation_id: str, *, priority: int = 2) -> None:
+    """Put the conversation in the support team's queue as an escalation would, unless the bot already did.
+
+    The tests do not depend on how well the escalation detectors judge a message; this stands in for them
+    whenever the customer's words did not (yet) escalate."""
+    record = bot.conversations.get(conversation_id)
+    assert record is not None
+    if record.status == "queued":
+        return
+    said = [
+        str(e.payload.get("text", "")) for e in bot.conversations.events(conversation_id, types=["message_received"])
+    ]
+    reasons = [{"reason": "human_requested", "score": 1.0, "evidence": said[0] if said else ""}]
+    emails = EMAIL.findall(" ".join(said))
+    packet = {
+        "conversation_id": conversation_id,
+        "team": "support",
+        "priority": priority,
+        "reasons": reasons,
+        "summary": f"human_requested: “{said[0]}”" if said else "human_requested",
+        "fields": {"email": emails[0]} if emails else {},
+        "context": record.context,
+        "language": "en",
+        "transcript": [{"from": "customer", "text": text} for text in said],
+        "team_available": True,
+    }
+    change = Transition(("open", "collecting", "closed"), "queued", team="support", priority=priority)
+    assert bot.conversations.transition(conversation_id, change, [HandoffQueued(packet=packet)]) is not None
 
 
 def ask(page: Page, text: str) -> Locator:
@@ -266,3 +337,42 @@ def test_a_message_over_the_limit_shows_the_api_error_in_an_error_bubble(page: P
     expect(reply).to_have_class("msg bot")
     expect(reply).to_have_attribute("data-decision", "answer")
     expect(page.locator("#log > li")).to_have_count(4)
+
+
+def test_what_a_person_does_after_a_handoff_shows_live_once_and_their_notes_never(page: Page, desk: Desk) -> None:
+    token = desk.bot.agents.add(desk.bot.config.name, "ana", ["support"])
+    conversation, _ = start_conversation(page, desk.base, "I want to talk to a human about my account")
+    queue_for_support(desk.bot, conversation)
+    waiting = say(page, "Hello? Is anyone there?")
+    assert waiting["decision"] == "escalate"  # from here on the page follows the conversation live
+    log = page.locator("#log > li")
+    agent_url = f"{desk.base}/api/agent/conversations/{conversation}"
+    with httpx.Client(base_url=agent_url, headers={"Authorization": f"Bearer {token}"}) as agent:
+        agent.post("/claim").raise_for_status()
+        expect(page.locator("#log > li.msg.system")).to_have_text(["ana joined the conversation"])
+
+        agent.post("/messages", json={"text": AGENT_MARKUP}).raise_for_status()
+        message = page.locator("#log > li.msg.agent")
+        expect(message).to_have_count(1)
+        expect(message.locator(".who")).to_have_text("ana")
+        expect(message).to_contain_text(AGENT_MARKUP)
+
+        # While a person holds the conversation the bot is silent: no empty bubble for its reply.
+        before = log.count()
+        assert say(page, "Thanks! It is the Acme account")["answer"] == ""
+        expect(log).to_have_count(before + 1)
+        expect(log.last).to_have_class("msg customer")
+
+        agent.post("/notes", json={"text": "VIP customer, be generous"}).raise_for_status()
+        agent.post("/close", json={"outcome": "resolved"}).raise_for_status()
+
+    # Events arrive in order: the close came after the note, so the note was never sent to this page.
+    expect(page.locator("#log > li.msg.system")).to_have_text(
+        ["ana joined the conversation", "ana closed the conversation"]
+    )
+    expect(page.locator("#log")).not_to_contain_text("VIP")
+    expect(message).to_have_count(1)
+    expect(page.locator("#log > li.msg.customer")).to_have_count(3)
+    assert message.inner_text().endswith(AGENT_MARKUP)
+    assert page.locator("#log img, #log script, #log b").count() == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"

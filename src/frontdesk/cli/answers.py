@@ -124,7 +124,9 @@ def serve(
         f"Frontdesk [bold]{escape(bot.config.name)}[/bold] on http://{host}:{port}  "
         f"({len(bot.index)} passages; API docs at /docs)"
     )
-    uvicorn.run(create_app(bot), host=host, port=port, log_level="info")
+    # Live streams stay open for as long as a page is; on shutdown they are cut after a few seconds (pages
+    # reconnect, resuming after the last event they saw) instead of holding the restart up.
+    uvicorn.run(create_app(bot), host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
 
 
 @app.command("eval")

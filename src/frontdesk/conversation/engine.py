@@ -7,7 +7,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, Literal
@@ -156,6 +156,7 @@ class ConversationEngine:
                     return self._collect_details(turn)
                 if turn.understanding.supported_language:
                     turn.evidence = self._retrieve(turn.retriever, text, _earlier_searches(history))
+                    turn.understanding = self._in_context(turn.understanding, turn.evidence, turn.retriever)
                 outcome = self._decide(turn.understanding, turn.evidence, turn.retriever)
                 reasons = self._reasons(turn, vector, outcome)
                 if reasons:
@@ -338,6 +339,17 @@ class ConversationEngine:
                 return combined
         return evidence
 
+    def _in_context(self, understanding: Understanding, evidence: Evidence, retriever: Retriever) -> Understanding:
+        """A follow-up ("even on a plane?") is about what it follows: when it was searched together with the
+        earlier question, its intent is read from that same text (its vector is already computed)."""
+        reader = self._reader()
+        if reader.intents is None or understanding.intent is None or evidence.asked == understanding.text:
+            return understanding
+        intent = reader.intents.classify(
+            evidence.asked, retriever.query_vector(evidence.asked), reader.intent_threshold
+        )
+        return replace(understanding, intent=intent)
+
     def _decide(self, understanding: Understanding, evidence: Evidence | None, retriever: Retriever) -> _Outcome:
         """Language first (a message the bot cannot read is not searched), then the owner's curated FAQ, then
         scope: the owner's out-of-scope examples win outright; an intent too unlikely to name is out of scope
@@ -355,10 +367,10 @@ class ConversationEngine:
             if not citation:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return _Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
+        if is_vague(evidence.asked):  # "hi", "I have a question": ask what they need, whatever the intent
+            return _Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
         if intent is not None and intent.out_of_scope_by == "examples":
             return _Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
-        if is_vague(evidence.asked):
-            return _Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
         confident = evidence.confidence >= answer.threshold and bool(evidence.hits)
         if intent is not None and intent.out_of_scope_by == "threshold" and not confident:
             return _Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")

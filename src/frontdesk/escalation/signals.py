@@ -60,6 +60,10 @@ REASONS: tuple[str, ...] = (
 )
 DIMENSION = 384  # all-MiniLM-L6-v2
 RULE_SCORE = 0.9  # the score of a reason fired by a rule: a cue phrase, a context attribute or high frustration
+FRUSTRATION_FLOOR = 0.2  # high frustration fires negative_sentiment when the message model gives at least this
+DAMPING = 0.5  # a how-to question ("how do I...") or a positive message halves the model's account, payment, legal,
+# bug and human scores (each; a phrase that fires alone still does)
+SMALL_TEAM_FACTOR = 0.5  # a message naming a team under 50 (and no larger count) halves its lead score
 BUSINESS_EMAIL_BOOST = 0.35  # a business email domain closes this share of the gap to 1 of a message-level lead...
 BUSINESS_EMAIL_FROM = 0.3  # ...when the model already gives at least this much
 
@@ -104,6 +108,10 @@ _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|deal|demo|"
     r"sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
 )
+_SMALL_TEAM = re.compile(
+    r"\b(?:team|company|business|startup|agency|shop) of (?:\d|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"|\b(?:solo|sole trader|freelancer|one-person|just me|two of us|small (?:team|business|shop|nonprofit))\b"
+)
 _STRONG: dict[str, re.Pattern[str]] = {
     "high_value_lead": re.compile(
         r"\benterprise\s+(?:plan|tier|licen[cs]e|agreement|contract|quote|pricing|sales|trial|deal|team)\b"
@@ -112,13 +120,14 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:volume|bulk|multi-site|custom) (?:pricing|discount|licen[cs]\w*)"
     ),
     "payment": re.compile(
-        r"\bcharge-?backs?\b(?! as a merchant)"
+        r"\bcharge-?backs?\b"
         r"|\b(?:charged|billed|debited|took (?:my )?(?:money|payment))\s+(?:me\s+)?(?:twice|two times|2x|double|"
         r"three times|3 times)"
         r"|\bdouble[- ]?(?:charged|billed|charge|billing)\b|\bduplicate (?:charge|payment|transaction)s?\b"
         r"|\b(?:want|need|give me|get|return)\s+(?:my\s+)?(?:money|cash|refund)\s+back\b(?!\s+guarantee)"
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
-        r"|\b(?:was|got|keeps? (?:getting|being)|been|keeps? getting) declined\b"
+        r"|\b(?:card|payment|transaction|purchase|top.?up)s?\b[^.?!]{0,20}\b(?:was|got|keeps? (?:getting|being)|been|"
+        r"is being) declined\b|\b(?:card|payment)s? declined\b"
         r"|\bunauthori[sz]ed (?:charge|payment|transaction|debit)s?\b|\boverbilled\b|\bovercharged\b"
         r"|\b(?:didn't|did not|never) (?:authori[sz]e|agree to|approve|make) (?:this|that|the|a|any) "
         r"(?:payment|charge|purchase|transaction)"
@@ -134,12 +143,17 @@ _STRONG: dict[str, re.Pattern[str]] = {
     ),
     "human_requested": re.compile(
         r"\b(?:speak|talk|chat|get|put|pass|transfer|connect|hand)\s+(?:me\s+)?(?:over\s+)?(?:to|with|through to)?\s*"
-        r"(?:a |an |the |some |your |a real |an actual |someone from |someone in )?(?:human|person|agent|someone|"
-        r"somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|real person|"
-        r"customer service|support|(?:support |sales |billing )?team)\b"
-        r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman (?:being|agent|please|now)\b"
+        r"(?:a |an |the |some |your |one of your |a real |an actual |someone from |someone in )?(?:human|person|agent|"
+        r"someone|somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|engineer|"
+        r"real person|customer service|support|billing|sales|account (?:executive|manager)|"
+        r"(?:support |sales |billing )?team)\b"
+        r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman\W{0,3}(?:being|agent|please|now)\b"
         r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
-        r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url)"
+        r"|\b(?:i want|i need|i'd like|get|a) (?:a |an )?(?:real |actual )?(?:person|human) (?:to|please|on)\b"
+        r"|\b(?:have|get|ask) (?:someone|somebody|a person|a colleague)\b[^.?!]{0,30}\b(?:call|contact|email|ring|"
+        r"reach|phone)\b|\b(?:book|get on|set up|schedule|arrange) a call\b"
+        r"|\b(?:not|don't want to) (?:talk|speak|chat) (?:to|with) (?:a |the )?(?:robot|bot|machine)\b"
+        r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
     ),
 }
 _BROAD: dict[str, re.Pattern[str]] = {
@@ -169,16 +183,24 @@ _BROAD: dict[str, re.Pattern[str]] = {
     ),
     "human_requested": re.compile(r"\b(?:human|person|agent|someone|somebody|manager|call|phone|team|people)\b"),
 }
+_HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where is my order?" nor "can I get a refund?"
+    r"^\W*(?:how (?:do|can|to|does|should|would|long|much|many|often|is|are)|where (?:do|can|should)|"
+    r"is there|are there|which|do you|does (?:the|it|your)|is it|are you|when (?:do|does|will|is|are) (?:you|i|the)|"
+    r"what(?!(?:'s| is| was| are| happened to| about) (?:the status of |going on with )?my\b))\b"
+)
 _HOWTO = re.compile(
-    r"^\W*(?:how|where|what|which|when|is there|are there|do you|does|can i|could i|should i|is it|are you|will i)\b"
-    r"|\bhow (?:do|can|to|does|long|much|many|often)\b|\bis there a (?:way|guide|form|page)\b"
+    rf"{_HOW_TO_QUESTION.pattern}|^\W*(?:can|could|should|will) i\b|\bhow (?:do|can|to|does) (?:i|we)\b"
 )
 _REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b")
+
+_NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question
+_DAMPED = frozenset({"account_specific", "payment", "legal", "bug_report", "human_requested"})
 
 CUES: tuple[str, ...] = (
     *(f"{reason}_strong" for reason in REASONS if reason in _STRONG),
     *(f"{reason}_word" for reason in REASONS if reason in _BROAD),
     "large_quantity",
+    "small_quantity",
     "insult",
     "shouting",
     "exclamations",
@@ -192,26 +214,31 @@ def _normalise(text: str) -> str:
     return text.lower().replace("’", "'")
 
 
-def _large_quantity(lower: str) -> str | None:
-    """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more, said with a buying word."""
-    if not _BUYING.search(lower):
-        return None
+def _quantities(lower: str) -> tuple[str | None, bool]:
+    """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more said with a buying word, and
+    whether the message names a count under 50 ("a team of 8", "12 people")."""
+    large, small = None, bool(_SMALL_TEAM.search(lower))
+    buying = _BUYING.search(lower) is not None
     for match in _LARGE.finditer(lower):
         count = _number(match.group(1))
         if match.group(1) in ("hundreds", "thousands") or (count is not None and count >= 50):
-            return match.group(0).strip()
-    return None
+            large = large or (match.group(0).strip() if buying else None)
+        elif count is not None:
+            small = True
+    return large, small
 
 
 def cue_phrase(reason: str, text: str) -> str | None:
     """The phrase that fires `reason` on its own in this message, if any."""
     lower = _normalise(text)
     if reason == "high_value_lead":
-        quantity = _large_quantity(lower)
+        quantity, _ = _quantities(lower)
         if quantity is not None:
             return quantity
     pattern = _STRONG.get(reason)
-    match = pattern.search(lower) if pattern is not None else None
+    if pattern is None or (reason in _NOT_IN_QUESTIONS and _HOW_TO_QUESTION.search(lower)):
+        return None  # "what is a chargeback?", "what's your policy on law enforcement requests?": the model decides
+    match = pattern.search(lower)
     return match.group(0).strip() if match else None
 
 
@@ -221,11 +248,13 @@ def cues(text: str) -> Floats:
     strong = [1.0 if cue_phrase(reason, text) else 0.0 for reason in REASONS if reason in _STRONG]
     broad = [1.0 if _BROAD[reason].search(lower) else 0.0 for reason in REASONS if reason in _BROAD]
     tokens = re.findall(r"[^\W_]+", text)
+    large, small = _quantities(lower)
     return np.array(
         [
             *strong,
             *broad,
-            1.0 if _large_quantity(lower) else 0.0,
+            1.0 if large else 0.0,
+            1.0 if small and not large else 0.0,
             1.0 if has_insult(text) else 0.0,
             shouting_share(tokens),
             1.0 if text.count("!") >= 2 or "?!" in text or "!?" in text else 0.0,
@@ -398,20 +427,32 @@ class SignalDetector:
     ) -> tuple[float, str]:
         score, evidence = probability, f"model {probability:.2f}"
         if reason == "negative_sentiment":
-            # The message model sees anger; the sentiment model must agree that the message is negative.
-            score = probability * (1.0 if sentiment.label == "negative" else sentiment.negative)
-            evidence = f"model {probability:.2f}, sentiment {sentiment.label}"
-            if frustration.level == "high" and score < RULE_SCORE:
-                return RULE_SCORE, f"frustration high ({', '.join(frustration.signals)})"
-            return score, evidence
+            # The message model sees anger; the sentiment model's view of the message scales it between 0.5x and 1x.
+            # High frustration fires unless the message model finds no anger at all: frustration also fires on
+            # "please try again" or "sorry if this is a dumb question", which are not angry.
+            agrees = 1.0 if sentiment.label == "negative" else sentiment.negative
+            score = probability * (0.5 + 0.5 * agrees)
+            if frustration.level == "high" and probability >= FRUSTRATION_FLOOR:
+                return max(RULE_SCORE, score), f"frustration high ({', '.join(frustration.signals)})"
+            return score, f"model {probability:.2f}, sentiment {sentiment.label}"
         if reason == "high_value_lead":
             from_context = _context_lead(context, lead)
             if from_context is not None:
                 return max(RULE_SCORE, score), from_context
+            large, small = _quantities(_normalise(text))
+            if small and not large:  # "we're a team of 8": not a high-value lead from the message alone
+                score *= SMALL_TEAM_FACTOR
+                evidence = f"model {probability:.2f}, small team"
             domain = _business_domain(context)
             if domain is not None and score >= BUSINESS_EMAIL_FROM:
                 score += (1.0 - score) * BUSINESS_EMAIL_BOOST
                 evidence = f"model {probability:.2f} + business email @{domain}"
+        if reason in _DAMPED and sentiment.label == "positive":  # "got the refund, thanks!"
+            score *= DAMPING
+            evidence = f"model {probability:.2f}, positive message"
+        if reason in _DAMPED and _HOW_TO_QUESTION.search(_normalise(text)):
+            score *= DAMPING
+            evidence = f"model {probability:.2f}, how-to question"
         phrase = cue_phrase(reason, text)
         if phrase is not None:
             return max(RULE_SCORE, score), f'said "{phrase[:60]}"'

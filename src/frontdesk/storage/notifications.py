@@ -162,7 +162,7 @@ class RedisNotifier(_Relayed):
         self.client.publish(CHANNEL, message)
 
     def _listen(self) -> None:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         pubsub.subscribe(CHANNEL)
         try:
             while not self._stop.is_set():

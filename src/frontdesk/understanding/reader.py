@@ -20,8 +20,14 @@ from frontdesk.understanding.sentiment import Sentiment, SentimentModel
 Floats = npt.NDArray[np.float32]
 
 
+# Below this, a message "in another language" is more likely a short or odd message in the bot's own
+# ("how do i hook kitewire up to zapier" scores 0.69 Polish): it is served, not told to switch language.
+UNSUPPORTED_CONFIDENCE = 0.85
+
+
 @dataclass(frozen=True)
 class Understanding:
+    text: str
     language: Language
     supported_language: bool  # the bot serves this language (undetermined counts as the default language)
     intent: Intent | None  # None when the bot declares no intents
@@ -63,9 +69,14 @@ class Reader:
 
     def read(self, text: str, vector: Floats, earlier: Sequence[EarlierTurn]) -> Understanding:
         language = self.detector.detect(text)
+        if (
+            language.code not in (UNDETERMINED, *self.detector.supported)
+            and language.confidence < UNSUPPORTED_CONFIDENCE
+        ):
+            language = Language(self.detector.default, language.confidence)
         supported = language.code == UNDETERMINED or language.code in self.detector.supported
         intent = self.intents.classify(text, vector, self.intent_threshold) if self.intents else None
         sentiment_vector = self.sentiment_vector(text) if self.sentiment_vector else vector
         sentiment = self.sentiment.predict(text, sentiment_vector)
         frustration = assess_frustration(text, sentiment, earlier)
-        return Understanding(language, supported, intent, sentiment, frustration)
+        return Understanding(text, language, supported, intent, sentiment, frustration)

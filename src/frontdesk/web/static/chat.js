@@ -7,6 +7,8 @@
   const input = document.getElementById("text");
   const button = form.querySelector("button");
   let conversationId = null;
+  let live = null;      // once a person is involved: the EventSource for their messages
+  let liveSeq = 0;      // the last event seq taken from it (a reconnect replays from the start)
 
   function add(kind, text) {
     const item = document.createElement("li");
@@ -50,6 +52,44 @@
     item.appendChild(meta);
   }
 
+  // What a person does arrives on the conversation's live stream. The customer's own messages and the bot's
+  // replies are already on the page (from the POST answers), so only the agents' side is shown from it.
+  function follow() {
+    if (live || !conversationId) return;
+    const source = new EventSource("/api/conversations/" + encodeURIComponent(conversationId) + "/stream?after=" + liveSeq);
+    live = source;
+    source.addEventListener("conversation_event", function (message) {
+      let event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (live !== source || typeof event.seq !== "number" || event.seq <= liveSeq) return;
+      liveSeq = event.seq;
+      const who = event.agent || "Someone from our team";
+      if (event.type === "agent_message") {
+        const item = add("agent", "");
+        const name = document.createElement("div");
+        name.className = "who";
+        name.textContent = who;
+        item.appendChild(name);
+        item.appendChild(document.createTextNode(event.text || ""));
+      } else if (event.type === "agent_joined") {
+        add("system", who + " joined the conversation");
+      } else if (event.type === "handed_back") {
+        add("system", who + " left the conversation; the assistant will answer again");
+      } else if (event.type === "conversation_closed") {
+        add("system", event.agent ? who + " closed the conversation" : "This conversation was closed");
+      }
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED && live === source) live = null;  // refused: e.g. gone
+    });
+  }
+
+  function stopFollowing() {
+    if (live) live.close();
+    live = null;
+    liveSeq = 0;
+  }
+
   async function api(path, body) {
     let response;
     try {
@@ -80,11 +120,16 @@
     try {
       if (!conversationId) conversationId = (await api("/api/conversations", { context: { channel: "web" } })).id;
       const reply = await api("/api/conversations/" + encodeURIComponent(conversationId) + "/messages", { text });
-      showReply(item, reply);
+      if (reply.answer) showReply(item, reply);
+      else item.remove();  // a person holds the conversation: the bot stays silent, their reply comes live
+      if (reply.decision === "escalate") follow();
     } catch (error) {
       item.className = "msg error";
       item.textContent = error.message;
-      if (error.status === 404) conversationId = null;  // the conversation is gone: start a new one next time
+      if (error.status === 404) {  // the conversation is gone: start a new one next time
+        conversationId = null;
+        stopFollowing();
+      }
       if (!input.value) input.value = text;  // keep what the customer typed so they can retry
     } finally {
       button.disabled = false;
