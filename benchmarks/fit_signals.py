@@ -163,7 +163,12 @@ def prf(predicted: npt.NDArray[np.bool_], gold: npt.NDArray[np.bool_]) -> dict[s
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "support": int(gold.sum())}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": int(gold.sum()),
+    }
 
 
 def choose_threshold(scores: npt.NDArray[np.float64], gold: npt.NDArray[np.bool_]) -> float:
@@ -193,7 +198,9 @@ def out_of_fold(
         train = [i for i in range(n) if i not in held]
         heads = {}
         for reason, (l2, cue_scale) in settings.items():
-            heads[reason] = fit_head(rows[train], data.gold(reason)[train], l2=l2, cue_scale=cue_scale, max_iter=max_iter)
+            heads[reason] = fit_head(
+                rows[train], data.gold(reason)[train], l2=l2, cue_scale=cue_scale, max_iter=max_iter
+            )
         detector = detector_from(heads, dict.fromkeys(REASONS, 0.5))
         probabilities = detector.probabilities(rows[fold])
         for column, reason in enumerate(REASONS):
@@ -212,9 +219,7 @@ def evaluate(
     fired = {reason: final[reason] >= thresholds[reason] for reason in REASONS}
     answerable = np.array([not labels for labels in data.reasons])
     escalated = np.any(np.stack(list(fired.values())), axis=0)
-    exact = [
-        {reason for reason in REASONS if fired[reason][i]} == set(data.reasons[i]) for i in range(len(data.texts))
-    ]
+    exact = [{reason for reason in REASONS if fired[reason][i]} == set(data.reasons[i]) for i in range(len(data.texts))]
     per_reason = {reason: prf(fired[reason], data.gold(reason)) for reason in REASONS}
     return {
         "per_reason": per_reason,
@@ -242,8 +247,12 @@ def main(argv: list[str] | None = None) -> int:
             for reason in REASONS:
                 ap = average_precision(model[reason], data.gold(reason))
                 grid[reason].append({"l2": l2, "cue_scale": cue_scale, "average_precision": round(ap, 4)})
-            print(json.dumps({"l2": l2, "cue_scale": cue_scale, **{r: grid[r][-1]["average_precision"] for r in REASONS}}),
-                  file=sys.stderr)
+            print(
+                json.dumps(
+                    {"l2": l2, "cue_scale": cue_scale, **{r: grid[r][-1]["average_precision"] for r in REASONS}}
+                ),
+                file=sys.stderr,
+            )
     best = {reason: max(rows, key=lambda row: (row["average_precision"], row["l2"])) for reason, rows in grid.items()}
     settings = {reason: (best[reason]["l2"], best[reason]["cue_scale"]) for reason in REASONS}
 

@@ -156,3 +156,20 @@ def read_stream(
                     break
             assert time.monotonic() < deadline, f"no matching event within {timeout} s: {seen}"
     return seen
+
+
+def test_a_reconnecting_stream_resumes_after_the_last_event_it_saw(client: TestClient, bot: Bot) -> None:
+    token = bot.agents.add(bot.config.name, "ana", ["support"])
+    conversation = handed_off(client)
+    client.post(f"/api/agent/conversations/{conversation}/claim", headers=auth(token))
+    seen_until = bot.conversations.events(conversation)[-1].seq
+    replayed = read_stream(
+        client,
+        f"/api/conversations/{conversation}/stream",  # after=0, as a browser's automatic reconnect sends it
+        {"Last-Event-ID": str(seen_until)},
+        lambda: client.post(
+            f"/api/agent/conversations/{conversation}/messages", headers=auth(token), json={"text": "back"}
+        ),
+        until=lambda item: item["type"] == "agent_message",
+    )
+    assert all(item["seq"] > seen_until for item in replayed) and replayed[-1]["text"] == "back"

@@ -169,3 +169,44 @@ def test_outside_business_hours_the_customer_is_told_when_and_email_is_promised_
     _, (reply,) = talk(bot, "my lawyer will be in touch", context={"email": "ana@example.com"})
     assert "offline right now" in reply.text and "follow up by email at ana@example.com" in reply.text
     bot.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_customer_and_an_agent_writing_at_once_lose_nothing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'race.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    path = write_kb(tmp_path, BOT_YAML + ESCALATION)
+    bot = Bot.from_config(load_config(path), database_url=url)
+    bot.ingest()
+    bot.__dict__["escalation"] = EscalationPolicy(bot.config.escalation, KeywordDetector(PHRASES))
+    agent = Agent(f"ana-{backend}", ("*",))
+    conversation_id, _ = talk(bot, "I want to talk to a human", "ana@example.com")
+    bot.inbox.claim(agent, conversation_id)
+    start = threading.Barrier(2)
+
+    def customer() -> None:
+        start.wait()
+        for i in range(15):
+            bot.engine.handle_message(conversation_id, f"customer {i}")
+
+    def person() -> None:
+        start.wait()
+        for i in range(15):
+            bot.inbox.reply(agent, conversation_id, f"agent {i}")
+
+    threads = [threading.Thread(target=customer), threading.Thread(target=person)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = bot.conversations.events(conversation_id)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    said = [e.payload["text"] for e in events if e.type == "message_received"][2:]
+    written = [e.payload["text"] for e in events if e.type == "agent_message_sent"]
+    assert said == [f"customer {i}" for i in range(15)] and written == [f"agent {i}" for i in range(15)]
+    after_claim = events[[e.type for e in events].index("agent_joined") :]
+    assert not [e for e in after_claim if e.type == "reply_sent"]  # the bot never spoke while a person held it
+    bot.close()

@@ -71,7 +71,7 @@ def test_two_agents_claiming_at_once_one_wins_the_other_gets_a_conflict(store: S
     winners = [name for name, outcome in outcomes.items() if outcome == "won"]
     assert len(winners) == 1
     loser = ({"ana", "bob"} - set(winners)).pop()
-    assert outcomes[loser] == f"this conversation is assigned by {winners[0]}; not claimed"
+    assert outcomes[loser] == f"already claimed by {winners[0]}"
     record = store.get(conversation)
     assert record is not None and record.assignee == winners[0]
     assert len(store.events(conversation, types=["agent_joined"])) == 1

@@ -94,22 +94,39 @@ def install_inbox(app: FastAPI, bot: Bot, error_model: Any) -> None:
 
     @router.get("/conversations/{conversation_id}/stream")
     async def agent_stream(
-        conversation_id: str, request: Request, after: int = Query(0, ge=0), who: Agent = Depends(agent)
+        conversation_id: str,
+        request: Request,
+        after: int = Query(0, ge=0),
+        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+        who: Agent = Depends(agent),
     ) -> StreamingResponse:
         """Server-Sent Events: every new event of the conversation (`event: conversation_event`)."""
         await run_in_threadpool(bot.inbox.conversation, who, conversation_id)  # 403/404 before streaming
-        return _stream(bot, conversation_id, after, request, lambda events: [e.as_dict() for e in events])
+        start = _resume_from(after, last_event_id)
+        return _stream(bot, conversation_id, start, request, lambda events: [e.as_dict() for e in events])
 
     app.include_router(router)
 
     @app.get("/api/conversations/{conversation_id}/stream", tags=["conversations"], responses=errors)
-    async def customer_stream(conversation_id: str, request: Request, after: int = Query(0, ge=0)) -> StreamingResponse:
+    async def customer_stream(
+        conversation_id: str,
+        request: Request,
+        after: int = Query(0, ge=0),
+        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+    ) -> StreamingResponse:
         """Server-Sent Events for the customer's page: bot and agent messages, an agent joining or leaving,
         the conversation closing (`event: conversation_event`). Resume with `?after=<last seq seen>`."""
         record = await run_in_threadpool(bot.conversations.get, conversation_id)
         if record is None or record.bot != bot.config.name:
             raise NotFoundError(f"no conversation {conversation_id!r}")
-        return _stream(bot, conversation_id, after, request, visible_to_customer)
+        return _stream(bot, conversation_id, _resume_from(after, last_event_id), request, visible_to_customer)
+
+
+def _resume_from(after: int, last_event_id: str | None) -> int:
+    """A browser's EventSource reconnects on its own, sending the last `id:` it saw as Last-Event-ID."""
+    if last_event_id is not None and last_event_id.strip().isdigit():
+        return max(after, int(last_event_id.strip()))
+    return after
 
 
 def _stream(
@@ -145,7 +162,12 @@ def _stream(
 def _summary(record: ConversationRecord, bot: Bot) -> dict[str, Any]:
     handoff = bot.conversations.events(record.id, types=["handoff_queued"])
     packet = handoff[-1].payload.get("packet", {}) if handoff else {}
-    return {**record.as_dict(), "summary": packet.get("summary"), "reasons": packet.get("reasons", [])}
+    return {
+        **record.as_dict(),
+        "summary": packet.get("summary"),
+        "reasons": packet.get("reasons", []),
+        "queued_at": packet.get("created_at"),
+    }
 
 
 def _packet(events: list[StoredEvent]) -> dict[str, Any] | None:

@@ -61,8 +61,10 @@ class Inbox:
         change = Transition(("queued",), "assigned", assignee=agent.name)
         if self.store.transition(conversation_id, change, [AgentJoined(agent=agent.name)]) is None:
             current = self.store.get(conversation_id)
-            holder = f" by {current.assignee}" if current and current.assignee else ""
-            raise ConflictError(f"this conversation is {current.status if current else 'gone'}{holder}; not claimed")
+            status = current.status if current else "gone"
+            holder = current.assignee if current else None
+            message = f"already claimed by {holder}" if holder else f"this conversation is {status}; not claimed"
+            raise ConflictError(message, details={"status": status, "assignee": holder})
         return self._get(conversation_id)
 
     def reply(self, agent: Agent, conversation_id: str, text: str) -> StoredEvent:

@@ -105,8 +105,8 @@ _UNITS = (
 )
 _LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_UNITS}")
 _BUYING = re.compile(
-    r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|deal|demo|"
-    r"sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
+    r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
+    r"deal|demo|sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
 )
 _SMALL_TEAM = re.compile(
     r"\b(?:team|company|business|startup|agency|shop) of (?:\d|one|two|three|four|five|six|seven|eight|nine|ten)\b"
@@ -193,6 +193,7 @@ _HOWTO = re.compile(
 )
 _REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b")
 
+_TOKEN = re.compile(r"[^\W_]+")
 _NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question
 _DAMPED = frozenset({"account_specific", "payment", "legal", "bug_report", "human_requested"})
 
@@ -214,6 +215,16 @@ def _normalise(text: str) -> str:
     return text.lower().replace("’", "'")
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What the regex cues see in one message, computed once per message."""
+
+    phrases: dict[str, str]  # reason -> the phrase that fires it alone
+    how_to: bool  # a how-to question a help center answers
+    small_team: bool  # names a team under 50 and no larger count
+    row: Floats  # the cues, in CUES order
+
+
 def _quantities(lower: str) -> tuple[str | None, bool]:
     """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more said with a buying word, and
     whether the message names a count under 50 ("a team of 8", "12 people")."""
@@ -228,42 +239,40 @@ def _quantities(lower: str) -> tuple[str | None, bool]:
     return large, small
 
 
+def _read(text: str) -> _Reading:
+    lower = _normalise(text)
+    how_to = _HOW_TO_QUESTION.search(lower) is not None
+    large, small = _quantities(lower)
+    phrases = {"high_value_lead": large} if large else {}
+    for reason, pattern in _STRONG.items():
+        if reason in phrases or (how_to and reason in _NOT_IN_QUESTIONS):
+            continue  # "what is a chargeback?", "what's your policy on law enforcement requests?": the model decides
+        match = pattern.search(lower)
+        if match:
+            phrases[reason] = match.group(0).strip()
+    row = [
+        *(1.0 if reason in phrases else 0.0 for reason in REASONS if reason in _STRONG),
+        *(1.0 if _BROAD[reason].search(lower) else 0.0 for reason in REASONS if reason in _BROAD),
+        1.0 if large else 0.0,
+        1.0 if small and not large else 0.0,
+        1.0 if has_insult(text) else 0.0,
+        shouting_share(_TOKEN.findall(text)),
+        1.0 if text.count("!") >= 2 or "?!" in text or "!?" in text else 0.0,
+        1.0 if _HOWTO.search(lower) else 0.0,
+        1.0 if "?" in text else 0.0,
+        1.0 if _REFERENCE.search(lower) else 0.0,
+    ]
+    return _Reading(phrases, how_to, small and not large, np.array(row, dtype=np.float32))
+
+
 def cue_phrase(reason: str, text: str) -> str | None:
     """The phrase that fires `reason` on its own in this message, if any."""
-    lower = _normalise(text)
-    if reason == "high_value_lead":
-        quantity, _ = _quantities(lower)
-        if quantity is not None:
-            return quantity
-    pattern = _STRONG.get(reason)
-    if pattern is None or (reason in _NOT_IN_QUESTIONS and _HOW_TO_QUESTION.search(lower)):
-        return None  # "what is a chargeback?", "what's your policy on law enforcement requests?": the model decides
-    match = pattern.search(lower)
-    return match.group(0).strip() if match else None
+    return _read(text).phrases.get(reason)
 
 
 def cues(text: str) -> Floats:
     """The text cues of a message, in `CUES` order, each 0 or 1 (shouting: a share)."""
-    lower = _normalise(text)
-    strong = [1.0 if cue_phrase(reason, text) else 0.0 for reason in REASONS if reason in _STRONG]
-    broad = [1.0 if _BROAD[reason].search(lower) else 0.0 for reason in REASONS if reason in _BROAD]
-    tokens = re.findall(r"[^\W_]+", text)
-    large, small = _quantities(lower)
-    return np.array(
-        [
-            *strong,
-            *broad,
-            1.0 if large else 0.0,
-            1.0 if small and not large else 0.0,
-            1.0 if has_insult(text) else 0.0,
-            shouting_share(tokens),
-            1.0 if text.count("!") >= 2 or "?!" in text or "!?" in text else 0.0,
-            1.0 if _HOWTO.search(lower) else 0.0,
-            1.0 if "?" in text else 0.0,
-            1.0 if _REFERENCE.search(lower) else 0.0,
-        ],
-        dtype=np.float32,
-    )
+    return _read(text).row
 
 
 def features(texts: Sequence[str], vectors: Floats) -> Floats:
@@ -384,11 +393,7 @@ class SignalDetector:
 
     def scores(self, text: str, vector: Floats) -> dict[str, float]:
         """The model's probability of each reason, from the message alone (no rule, no context)."""
-        vector = np.asarray(vector, dtype=np.float32)
-        if vector.shape != (DIMENSION,):
-            raise ValueError(f"expected a ({DIMENSION},) vector, got {vector.shape}")
-        row = np.concatenate([vector, cues(text)])
-        return {reason: float(p) for reason, p in zip(REASONS, self.probabilities(row), strict=True)}
+        return self._probabilities(_read(text), vector)
 
     def detect(
         self,
@@ -405,58 +410,66 @@ class SignalDetector:
         """The reasons that fire, strongest first. `thresholds` override the defaults per reason (keys must be in
         REASONS); names in `disabled` that are not in REASONS (the engine's own reasons) are ignored."""
         limits = {**self.thresholds, **_checked(thresholds or {}, require_all=False)}
-        model = self.scores(text, vector)
+        reading = _read(text)
+        model = self._probabilities(reading, vector)
         fired: list[Signal] = []
         for reason in REASONS:
             if reason in disabled:
                 continue
-            score, evidence = self._score(reason, text, model[reason], sentiment, frustration, context, lead)
+            score, evidence = _score(reason, reading, model[reason], sentiment, frustration, context, lead)
             if score >= limits[reason]:
                 fired.append(Signal(reason, min(1.0, max(0.0, score)), evidence))
         return sorted(fired, key=lambda signal: (-signal.score, REASONS.index(signal.reason)))
 
-    @staticmethod
-    def _score(
-        reason: str,
-        text: str,
-        probability: float,
-        sentiment: Sentiment,
-        frustration: Frustration,
-        context: Mapping[str, Any],
-        lead: LeadRules,
-    ) -> tuple[float, str]:
-        score, evidence = probability, f"model {probability:.2f}"
-        if reason == "negative_sentiment":
-            # The message model sees anger; the sentiment model's view of the message scales it between 0.5x and 1x.
-            # High frustration fires unless the message model finds no anger at all: frustration also fires on
-            # "please try again" or "sorry if this is a dumb question", which are not angry.
-            agrees = 1.0 if sentiment.label == "negative" else sentiment.negative
-            score = probability * (0.5 + 0.5 * agrees)
-            if frustration.level == "high" and probability >= FRUSTRATION_FLOOR:
-                return max(RULE_SCORE, score), f"frustration high ({', '.join(frustration.signals)})"
-            return score, f"model {probability:.2f}, sentiment {sentiment.label}"
-        if reason == "high_value_lead":
-            from_context = _context_lead(context, lead)
-            if from_context is not None:
-                return max(RULE_SCORE, score), from_context
-            large, small = _quantities(_normalise(text))
-            if small and not large:  # "we're a team of 8": not a high-value lead from the message alone
-                score *= SMALL_TEAM_FACTOR
-                evidence = f"model {probability:.2f}, small team"
-            domain = _business_domain(context)
-            if domain is not None and score >= BUSINESS_EMAIL_FROM:
-                score += (1.0 - score) * BUSINESS_EMAIL_BOOST
-                evidence = f"model {probability:.2f} + business email @{domain}"
-        if reason in _DAMPED and sentiment.label == "positive":  # "got the refund, thanks!"
-            score *= DAMPING
-            evidence = f"model {probability:.2f}, positive message"
-        if reason in _DAMPED and _HOW_TO_QUESTION.search(_normalise(text)):
-            score *= DAMPING
-            evidence = f"model {probability:.2f}, how-to question"
-        phrase = cue_phrase(reason, text)
-        if phrase is not None:
-            return max(RULE_SCORE, score), f'said "{phrase[:60]}"'
-        return score, evidence
+    def _probabilities(self, reading: _Reading, vector: Floats) -> dict[str, float]:
+        vector = np.asarray(vector, dtype=np.float32)
+        if vector.shape != (DIMENSION,):
+            raise ValueError(f"expected a ({DIMENSION},) vector, got {vector.shape}")
+        row = np.concatenate([vector, reading.row])
+        return {reason: float(p) for reason, p in zip(REASONS, self.probabilities(row), strict=True)}
+
+
+def _score(
+    reason: str,
+    reading: _Reading,
+    probability: float,
+    sentiment: Sentiment,
+    frustration: Frustration,
+    context: Mapping[str, Any],
+    lead: LeadRules,
+) -> tuple[float, str]:
+    """One reason's final score and its evidence: the model's probability, adjusted by the rules."""
+    score, evidence = probability, f"model {probability:.2f}"
+    if reason == "negative_sentiment":
+        # The message model sees anger; the sentiment model's view of the message scales it between 0.5x and 1x.
+        # High frustration fires unless the message model finds no anger at all: frustration also fires on
+        # "please try again" or "sorry if this is a dumb question", which are not angry.
+        agrees = 1.0 if sentiment.label == "negative" else sentiment.negative
+        score = probability * (0.5 + 0.5 * agrees)
+        if frustration.level == "high" and probability >= FRUSTRATION_FLOOR:
+            return max(RULE_SCORE, score), f"frustration high ({', '.join(frustration.signals)})"
+        return score, f"model {probability:.2f}, sentiment {sentiment.label}"
+    if reason == "high_value_lead":
+        from_context = _context_lead(context, lead)
+        if from_context is not None:
+            return max(RULE_SCORE, score), from_context
+        if reading.small_team:  # "we're a team of 8": not a high-value lead from the message alone
+            score *= SMALL_TEAM_FACTOR
+            evidence = f"model {probability:.2f}, small team"
+        domain = _business_domain(context)
+        if domain is not None and score >= BUSINESS_EMAIL_FROM:
+            score += (1.0 - score) * BUSINESS_EMAIL_BOOST
+            evidence = f"model {probability:.2f} + business email @{domain}"
+    if reason in _DAMPED and sentiment.label == "positive":  # "got the refund, thanks!"
+        score *= DAMPING
+        evidence = f"model {probability:.2f}, positive message"
+    if reason in _DAMPED and reading.how_to:
+        score *= DAMPING
+        evidence = f"model {probability:.2f}, how-to question"
+    phrase = reading.phrases.get(reason)
+    if phrase is not None:
+        return max(RULE_SCORE, score), f'said "{phrase[:60]}"'
+    return score, evidence
 
 
 def _checked(thresholds: Mapping[str, float], *, require_all: bool) -> dict[str, float]:
