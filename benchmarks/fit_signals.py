@@ -5,7 +5,8 @@ Reads data/signals.jsonl (customer messages written and labelled for Frontdesk w
 one-vs-rest logistic head (`fit_softmax` with labels no/yes, classes balanced) over [vector, cues x cue_scale].
 By stratified 5-fold cross-validation on that file alone it chooses, per reason, the L2 penalty and cue scale
 (best average precision of the out-of-fold probabilities), then the threshold on the detector's final score (model
-and rules together) with the best F1 among those of out-of-fold precision >= MIN_PRECISION. It refits on all of
+and rules together) with the best F1 among those of out-of-fold precision >= MIN_PRECISION that escalate at most
+MAX_ANSWERABLE of the messages labelled with no reason. It refits on all of
 the file and writes the heads, thresholds and the jsonl's sha256, which a test checks.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/fit_signals.py            # prints JSON, writes the npz
@@ -45,6 +46,7 @@ L2_GRID = (3e-5, 1e-4, 3e-4, 1e-3)
 CUE_SCALES = (0.0, 0.25, 0.5, 1.0)
 THRESHOLDS = tuple(round(0.3 + 0.025 * i, 3) for i in range(25))  # 0.3 .. 0.9
 MIN_PRECISION = 0.9
+MAX_ANSWERABLE = 0.004  # per reason: seven reasons together stay under ~4% of answerable messages
 FOLDS = 5
 SEED = 20261128
 
@@ -61,6 +63,15 @@ class Examples:
 
     def gold(self, reason: str) -> npt.NDArray[np.bool_]:
         return np.array([reason in labels for labels in self.reasons])
+
+    def subset(self, indices: Sequence[int]) -> Examples:
+        return Examples(
+            [self.texts[i] for i in indices],
+            [self.reasons[i] for i in indices],
+            self.vectors[list(indices)],
+            [self.sentiments[i] for i in indices],
+            [self.frustrations[i] for i in indices],
+        )
 
 
 def load_examples(path: Path) -> tuple[list[str], list[frozenset[str]]]:
@@ -171,13 +182,19 @@ def prf(predicted: npt.NDArray[np.bool_], gold: npt.NDArray[np.bool_]) -> dict[s
     }
 
 
-def choose_threshold(scores: npt.NDArray[np.float64], gold: npt.NDArray[np.bool_]) -> float:
-    """The threshold with the best F1 among those reaching MIN_PRECISION (else the most precise one)."""
-    rows = [(t, prf(scores >= t, gold)) for t in THRESHOLDS]
-    precise = [(t, r) for t, r in rows if r["precision"] >= MIN_PRECISION]
-    if precise:
-        return max(precise, key=lambda row: (row[1]["f1"], -row[0]))[0]
-    return max(rows, key=lambda row: (row[1]["precision"], row[1]["f1"]))[0]
+def choose_threshold(
+    scores: npt.NDArray[np.float64], gold: npt.NDArray[np.bool_], answerable: npt.NDArray[np.bool_]
+) -> float:
+    """The threshold with the best F1 among those whose precision reaches MIN_PRECISION and that escalate at most
+    MAX_ANSWERABLE of the answerable messages (ties: the higher threshold); else the most precise one."""
+    rows = []
+    for t in THRESHOLDS:
+        fired = scores >= t
+        rows.append((t, prf(fired, gold), float(fired[answerable].mean()) if answerable.any() else 0.0))
+    good = [(t, r) for t, r, wrong in rows if r["precision"] >= MIN_PRECISION and wrong <= MAX_ANSWERABLE]
+    if good:
+        return max(good, key=lambda row: (row[1]["f1"], row[0]))[0]
+    return max(rows, key=lambda row: (row[1]["precision"], -row[2], row[0]))[0]
 
 
 def out_of_fold(
@@ -230,6 +247,56 @@ def evaluate(
     }
 
 
+@dataclass(frozen=True)
+class Choice:
+    settings: dict[str, tuple[float, float]]  # reason -> (l2, cue_scale)
+    thresholds: dict[str, float]
+    average_precision: dict[str, float]  # of the chosen setting's out-of-fold probabilities
+    without_cues: dict[str, float]  # the best average precision with cue_scale 0
+    final: dict[str, npt.NDArray[np.float64]]  # out-of-fold final scores with the chosen settings
+
+
+def choose(data: Examples, *, seed: int = SEED, log: bool = False) -> Choice:
+    """Per reason, the (l2, cue_scale) whose out-of-fold probabilities rank best (average precision), then the
+    threshold on the final (model + rules) out-of-fold scores. Reads nothing but `data`."""
+    folds = stratified_folds(data.reasons, FOLDS, seed)
+    grid: dict[str, list[tuple[float, float, float]]] = {reason: [] for reason in REASONS}  # (ap, l2, cue_scale)
+    for l2 in L2_GRID:
+        for cue_scale in CUE_SCALES:
+            model, _ = out_of_fold(data, folds, dict.fromkeys(REASONS, (l2, cue_scale)), with_final=False)
+            for reason in REASONS:
+                grid[reason].append((average_precision(model[reason], data.gold(reason)), l2, cue_scale))
+            if log:
+                row = {reason: round(grid[reason][-1][0], 4) for reason in REASONS}
+                print(json.dumps({"l2": l2, "cue_scale": cue_scale, **row}), file=sys.stderr)
+    best = {reason: max(rows) for reason, rows in grid.items()}
+    settings = {reason: (l2, cue_scale) for reason, (_, l2, cue_scale) in best.items()}
+    _, final = out_of_fold(data, folds, settings)
+    answerable = np.array([not labels for labels in data.reasons])
+    return Choice(
+        settings=settings,
+        thresholds={reason: choose_threshold(final[reason], data.gold(reason), answerable) for reason in REASONS},
+        average_precision={reason: round(best[reason][0], 4) for reason in REASONS},
+        without_cues={reason: round(max(ap for ap, _, c in grid[reason] if c == 0.0), 4) for reason in REASONS},
+        final=final,
+    )
+
+
+def fit(data: Examples, choice: Choice, data_sha256: str = "") -> SignalDetector:
+    """The detector refitted on all of `data` with the chosen settings and thresholds."""
+    rows = features(data.texts, data.vectors)
+    heads = {
+        reason: fit_head(rows, data.gold(reason), l2=l2, cue_scale=cue_scale, max_iter=1000)
+        for reason, (l2, cue_scale) in choice.settings.items()
+    }
+    return detector_from(heads, choice.thresholds, data_sha256)
+
+
+def final_scores_all(detector: SignalDetector, data: Examples) -> dict[str, npt.NDArray[np.float64]]:
+    scores = final_scores(detector, data, range(len(data.texts)))
+    return {reason: np.array([scores[i].get(reason, 0.0) for i in range(len(data.texts))]) for reason in REASONS}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dry-run", action="store_true", help="cross-validate only; do not write the weights")
@@ -237,56 +304,32 @@ def main(argv: list[str] | None = None) -> int:
 
     path = training_data_path()
     data = prepare(path)
-    folds = stratified_folds(data.reasons, FOLDS, SEED)
-
-    # 1. Per reason, the (l2, cue_scale) whose out-of-fold probabilities rank best (average precision).
-    grid: dict[str, list[dict[str, float]]] = {reason: [] for reason in REASONS}
-    for l2 in L2_GRID:
-        for cue_scale in CUE_SCALES:
-            model, _ = out_of_fold(data, folds, dict.fromkeys(REASONS, (l2, cue_scale)), with_final=False)
-            for reason in REASONS:
-                ap = average_precision(model[reason], data.gold(reason))
-                grid[reason].append({"l2": l2, "cue_scale": cue_scale, "average_precision": round(ap, 4)})
-            print(
-                json.dumps(
-                    {"l2": l2, "cue_scale": cue_scale, **{r: grid[r][-1]["average_precision"] for r in REASONS}}
-                ),
-                file=sys.stderr,
-            )
-    best = {reason: max(rows, key=lambda row: (row["average_precision"], row["l2"])) for reason, rows in grid.items()}
-    settings = {reason: (best[reason]["l2"], best[reason]["cue_scale"]) for reason in REASONS}
-
-    # 2. Thresholds on the final (model + rules) out-of-fold scores.
-    _, final = out_of_fold(data, folds, settings)
-    thresholds = {reason: choose_threshold(final[reason], data.gold(reason)) for reason in REASONS}
-
-    # 3. Refit on everything.
-    rows = features(data.texts, data.vectors)
-    heads = {
-        reason: fit_head(rows, data.gold(reason), l2=l2, cue_scale=cue_scale, max_iter=1000)
-        for reason, (l2, cue_scale) in settings.items()
-    }
-    detector = detector_from(heads, thresholds, file_sha256(path))
+    choice = choose(data, log=True)
+    detector = fit(data, choice, file_sha256(path))
     report: dict[str, object] = {
         "examples": len(data.texts),
         "answerable": sum(1 for labels in data.reasons if not labels),
         "per_reason": {reason: int(data.gold(reason).sum()) for reason in REASONS},
         "cues": len(CUES),
         "data_sha256": detector.data_sha256,
-        "chosen": {reason: {**best[reason], "threshold": thresholds[reason]} for reason in REASONS},
-        "cross_validation_thresholds_chosen_on_it": evaluate(data, final, thresholds),
-        "training_fit": evaluate(data, final_scores_all(detector, data), thresholds),
+        "chosen": {
+            reason: {
+                "l2": choice.settings[reason][0],
+                "cue_scale": choice.settings[reason][1],
+                "threshold": choice.thresholds[reason],
+                "average_precision": choice.average_precision[reason],
+                "average_precision_without_cues": choice.without_cues[reason],
+            }
+            for reason in REASONS
+        },
+        "cross_validation_thresholds_chosen_on_it": evaluate(data, choice.final, choice.thresholds),
+        "training_fit": evaluate(data, final_scores_all(detector, data), choice.thresholds),
     }
     if not args.dry_run:
         detector.save(weights_path())
         report["written"] = str(weights_path())
     print(json.dumps(report, indent=2))
     return 0
-
-
-def final_scores_all(detector: SignalDetector, data: Examples) -> dict[str, npt.NDArray[np.float64]]:
-    scores = final_scores(detector, data, range(len(data.texts)))
-    return {reason: np.array([scores[i].get(reason, 0.0) for i in range(len(data.texts))]) for reason in REASONS}
 
 
 if __name__ == "__main__":

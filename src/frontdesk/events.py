@@ -83,6 +83,8 @@ class EscalationTriggered(Event):
     team: str
     priority: int
     missing: list[str] = field(default_factory=list)
+    # What the bot would have replied instead, and how sure it was (for audits and tuning).
+    instead: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

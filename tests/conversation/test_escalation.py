@@ -115,7 +115,7 @@ def test_two_failures_in_a_row_escalate_and_yes_to_the_offer_asks_for_a_person(b
     _, replies = talk(bot, "what is the weather in Lisbon", "does the moon affect tides")
     assert replies[0].decision == "fallback"
     assert replies[1].decision == "escalate" and replies[1].escalation is not None
-    assert replies[1].escalation["reasons"] == ["repeated_failure"]
+    assert replies[1].escalation["reasons"] == ["repeated_failure", "low_confidence"]
     _, replies = talk(bot, "what is the weather in Lisbon", "yes please")
     assert replies[1].escalation is not None and replies[1].escalation["reasons"] == ["human_requested"]
 

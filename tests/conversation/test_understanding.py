@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from frontdesk.bot import Bot
-from frontdesk.config import load_config
+from frontdesk.config import BUILTIN_REASONS, load_config
 from frontdesk.conversation.engine import Reply
 from tests.kb import BOT_YAML, write_kb
 
@@ -29,12 +29,17 @@ INTENTS = {
 }
 
 
+# These tests are about understanding; handing off is tested in test_escalation.py, so it is switched off here.
+NO_ESCALATION = "escalation:\n  reasons:\n" + "".join(f"    {r}: {{enabled: false}}\n" for r in BUILTIN_REASONS)
+
+
 def bot_yaml(extra: str = "", answer: str = "") -> str:
     yaml = BOT_YAML.replace("    type: hash", "    type: minilm").replace("answer:\n", "answer:\n" + answer)
     return (
         yaml
         + "use_cases: [billing and refunds, passwords and sign-in, plans and pricing]\n"
         + "intents:\n  examples: ./intents.jsonl\n"
+        + NO_ESCALATION
         + extra
     )
 

@@ -143,7 +143,7 @@ class ConversationEngine:
                 raise NotFoundError(f"no conversation {conversation_id!r}")
             history = _since_reset(self.store.events(conversation_id, types=HISTORY_EVENTS))
             if conversation.status in ("assigned", "queued"):
-                reply = self._while_held(conversation, text, started)
+                reply = self._while_held(conversation, text, history, started)
                 if reply is not None:
                     return reply
                 conversation = self.store.get(conversation_id) or conversation  # handed back meanwhile
@@ -159,8 +159,8 @@ class ConversationEngine:
                     turn.understanding = self._in_context(turn.understanding, turn.evidence, turn.retriever)
                 outcome = self._decide(turn.understanding, turn.evidence, turn.retriever)
                 reasons = self._reasons(turn, vector, outcome)
-                if reasons:
-                    return self._escalate(turn, reasons)
+                if reasons and not self._escalation().answer_first(reasons, outcome.reason, outcome.confidence):
+                    return self._escalate(turn, reasons, outcome)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
                 language = turn.understanding.language.code if turn.understanding else None
@@ -172,31 +172,46 @@ class ConversationEngine:
 
     # -- while a person holds the conversation, or it waits for one ------------------------------------------
 
-    def _while_held(self, conversation: ConversationRecord, text: str, started: float) -> Reply | None:
-        """The bot never answers a conversation a person holds; in the queue, it acknowledges. None when the
+    def _while_held(
+        self, conversation: ConversationRecord, text: str, history: list[StoredEvent], started: float
+    ) -> Reply | None:
+        """The bot never answers a conversation a person holds; in the queue, it acknowledges. Either way the
+        message is understood (language, sentiment) for the person and for analytics. None when the
         conversation went back to the bot between reading its status and writing (a concurrent hand-back)."""
-        status = conversation.status
-        team = conversation.team or self.config.escalation.default_team
-        if status == "assigned":
-            change = Transition(("assigned",), "assigned")
-            if self.store.transition(conversation.id, change, [MessageReceived(text=text)]) is None:
+        understood = self._understood(text, history)
+        if conversation.status == "assigned":
+            events: list[Event] = [MessageReceived(text=text), *understood]
+            if self.store.transition(conversation.id, Transition(("assigned",), "assigned"), events) is None:
                 return None
             return _held_reply(conversation, "with_agent", "", started)
+        team = conversation.team or self.config.escalation.default_team
         acknowledgement = waiting_message(self._teams().label(team))
-        events = [MessageReceived(text=text), _reply_sent("escalate", acknowledgement, 1.0, started, "awaiting_agent")]
-        if self.store.transition(conversation.id, Transition(("queued",), "queued"), events) is None:
+        ack = _reply_sent("escalate", acknowledgement, 1.0, started, "awaiting_agent")
+        if (
+            self.store.transition(
+                conversation.id, Transition(("queued",), "queued"), [MessageReceived(text=text), *understood, ack]
+            )
+            is None
+        ):
             latest = self.store.get(conversation.id)
             if latest is not None and latest.status == "assigned":
-                return self._while_held(latest, text, started)
+                return self._while_held(latest, text, history, started)
             return None
         return _held_reply(conversation, "awaiting_agent", acknowledgement, started)
+
+    def _understood(self, text: str, history: list[StoredEvent]) -> list[Event]:
+        try:
+            understanding = self._reader().read(text, self._retriever().query_vector(text), _earlier_turns(history))
+        except Exception:  # understanding a relayed message is a nicety; the relay itself must not fail
+            return []
+        return [_understood_event(understanding)]
 
     # -- escalation ------------------------------------------------------------------------------------------
 
     def _reasons(self, turn: _Turn, vector: Any, outcome: _Outcome) -> list[Signal]:
         """Why a person is needed, if they are. A failing detector must not cost the customer their answer:
         it is recorded and the turn goes on without escalating."""
-        if outcome.reason == "unsupported_language" or turn.understanding is None:
+        if turn.understanding is None:
             return []
         try:
             return self._escalation().reasons(
@@ -212,7 +227,7 @@ class ConversationEngine:
             self.store.append(turn.conversation.id, [failed])
             return []
 
-    def _escalate(self, turn: _Turn, reasons: list[Signal]) -> Reply:
+    def _escalate(self, turn: _Turn, reasons: list[Signal], instead: _Outcome) -> Reply:
         """Start a handoff: ask for what the team needs and the bot does not know yet, or queue it now."""
         policy = self._escalation()
         route = policy.route(reasons)
@@ -224,7 +239,16 @@ class ConversationEngine:
                 known.setdefault(name, value)
         missing = [name for name in route.collect if name not in known]
         trigger = EscalationTriggered(
-            reasons=[r.as_dict() for r in reasons], team=route.team, priority=route.priority, missing=missing
+            reasons=[r.as_dict() for r in reasons],
+            team=route.team,
+            priority=route.priority,
+            missing=missing,
+            instead={
+                "decision": instead.decision,
+                "reason": instead.reason,
+                "confidence": round(instead.confidence, 4),
+                "sources": [c.source for c in instead.citations],
+            },
         )
         events: list[Event] = [*turn.context_events(), trigger]
         if known:
@@ -264,13 +288,25 @@ class ConversationEngine:
         reasons = [_signal(r) for r in trigger.payload.get("reasons", [])]
         team, priority = str(trigger.payload["team"]), int(trigger.payload.get("priority", 0))
         asked_again = len(after) >= 1
-        if still and not asked_again and not _REFUSES.search(turn.text):
+        wants_person = self._asks_for_person(turn, {r.reason for r in reasons})
+        reasons += wants_person
+        if still and not asked_again and not wants_person and not _REFUSES.search(turn.text):
             outcome = _Outcome("escalate", fields.ask_for(still, found.invalid), 1.0, [], "collecting_details")
             events.append(self._reply_event(turn, outcome))
             self._write(turn.conversation.id, Transition(("collecting",), "collecting"), events)
             return turn.reply(outcome, self._escalation_view(reasons, team, priority, "collecting"))
         known = {**_fields_before(turn.history, trigger.seq), **collected}
         return self._queue(turn, events, reasons, team, priority, known, ("collecting",))
+
+    def _asks_for_person(self, turn: _Turn, already: set[str]) -> list[Signal]:
+        """While details are being collected, "can I just talk to someone" ends the questions."""
+        if "human_requested" in already or turn.understanding is None:
+            return []
+        vector = turn.retriever.query_vector(turn.text)
+        fired = self._escalation().reasons(
+            turn.text, vector, turn.understanding, turn.conversation.context, [], "collecting_details"
+        )
+        return [s for s in fired if s.reason == "human_requested"]
 
     def _queue(
         self,
@@ -454,15 +490,7 @@ class _Turn:
         events: list[Event] = []
         understanding, evidence = self.understanding, self.evidence
         if understanding is not None:
-            events.append(
-                MessageUnderstood(
-                    language=understanding.language.as_dict(),
-                    intent=understanding.intent.as_dict() if understanding.intent else None,
-                    sentiment=understanding.sentiment.as_dict(),
-                    frustration=understanding.frustration.as_dict(),
-                    supported_language=understanding.supported_language,
-                )
-            )
+            events.append(_understood_event(understanding))
         if evidence is not None:
             faq = (
                 {
@@ -499,6 +527,16 @@ class _Turn:
             evidence=self.evidence.as_dict() if self.evidence is not None else {},
             understanding=understanding.as_dict() if understanding else {},
         )
+
+
+def _understood_event(understanding: Understanding) -> MessageUnderstood:
+    return MessageUnderstood(
+        language=understanding.language.as_dict(),
+        intent=understanding.intent.as_dict() if understanding.intent else None,
+        sentiment=understanding.sentiment.as_dict(),
+        frustration=understanding.frustration.as_dict(),
+        supported_language=understanding.supported_language,
+    )
 
 
 def _reply_sent(

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from frontdesk.understanding.frustration import Frustration, has_insult
+from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.sentiment import Sentiment, shouting_share
 
 __all__ = [
@@ -126,7 +126,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\bdouble[- ]?(?:charged|billed|charge|billing)\b|\bduplicate (?:charge|payment|transaction)s?\b"
         r"|\b(?:want|need|give me|get|return)\s+(?:my\s+)?(?:money|cash|refund)\s+back\b(?!\s+guarantee)"
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
-        r"|\b(?:card|payment|transaction|purchase|top.?up)s?\b[^.?!]{0,20}\b(?:was|got|keeps? (?:getting|being)|been|"
+        r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal)s?\b[^.?!]{0,20}"
+        r"\b(?:was|got|keeps? (?:getting|being)|been|"
         r"is being) declined\b|\b(?:card|payment)s? declined\b"
         r"|\bunauthori[sz]ed (?:charge|payment|transaction|debit)s?\b|\boverbilled\b|\bovercharged\b"
         r"|\b(?:didn't|did not|never) (?:authori[sz]e|agree to|approve|make) (?:this|that|the|a|any) "
@@ -161,7 +162,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
     "negative_sentiment": re.compile(
         r"\b(?:useless|ridiculous|unacceptable|disgrace\w*|disgusting|pathetic|furious|livid|angry|fed up|"
         r"sick of|joke|worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
-        r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding)\b"
+        r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
+        r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage)\b"
     ),
     "account_specific": re.compile(
         r"\bmy (?:account|order|workspace|profile|subscription|data|parcel|package|delivery|card|booking|"
@@ -185,15 +187,23 @@ _BROAD: dict[str, re.Pattern[str]] = {
 }
 _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where is my order?" nor "can I get a refund?"
     r"^\W*(?:how (?:do|can|to|does|should|would|long|much|many|often|is|are)|where (?:do|can|should)|"
-    r"is there|are there|which|do you|does (?:the|it|your)|is it|are you|when (?:do|does|will|is|are) (?:you|i|the)|"
+    r"is there|are there|which|do you|does (?:the|it|your)|is (?:it|your)|are you|"
+    r"when (?:do|does|will|is|are) (?:you|i|the)|"
     r"what(?!(?:'s| is| was| are| happened to| about) (?:the status of |going on with )?my\b))\b"
 )
 _HOWTO = re.compile(
     rf"{_HOW_TO_QUESTION.pattern}|^\W*(?:can|could|should|will) i\b|\bhow (?:do|can|to|does) (?:i|we)\b"
 )
-_REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{5,}\b")
+_REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b[a-z]{1,3}\d[a-z\d]{2,}\b")
+_ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
+    r"\b(?:can you|could you|please|pls|plz|i need you to|would you|kindly)\b[^.?!]{0,20}\b(?:change|update|delete|"
+    r"remove|cancel|close|merge|combine|transfer|move|restore|recover|reset|unlock|unblock|reactivate|reopen|"
+    r"reinstate|extend|add|check|look|confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund)\b"
+)
+_WHY_MY = re.compile(r"\bwhy (?:was|is|has|have|did|were|are|does|can't|won't|isn't|hasn't) (?:my|our|i)\b")
 
 _TOKEN = re.compile(r"[^\W_]+")
+_MAX_READ = 1500  # characters the cues read: the first 1000 and the last 500 of a longer message
 _NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question
 _DAMPED = frozenset({"account_specific", "payment", "legal", "bug_report", "human_requested"})
 
@@ -202,10 +212,11 @@ CUES: tuple[str, ...] = (
     *(f"{reason}_word" for reason in REASONS if reason in _BROAD),
     "large_quantity",
     "small_quantity",
-    "insult",
     "shouting",
     "exclamations",
     "how_to",
+    "asks_to_act",
+    "why_my",
     "question",
     "reference",
 )
@@ -240,6 +251,8 @@ def _quantities(lower: str) -> tuple[str | None, bool]:
 
 
 def _read(text: str) -> _Reading:
+    if len(text) > _MAX_READ:  # MiniLM reads the first ~1000 characters; the end often holds the request
+        text = f"{text[: _MAX_READ - 500]}\n{text[-500:]}"
     lower = _normalise(text)
     how_to = _HOW_TO_QUESTION.search(lower) is not None
     large, small = _quantities(lower)
@@ -255,10 +268,11 @@ def _read(text: str) -> _Reading:
         *(1.0 if _BROAD[reason].search(lower) else 0.0 for reason in REASONS if reason in _BROAD),
         1.0 if large else 0.0,
         1.0 if small and not large else 0.0,
-        1.0 if has_insult(text) else 0.0,
         shouting_share(_TOKEN.findall(text)),
         1.0 if text.count("!") >= 2 or "?!" in text or "!?" in text else 0.0,
         1.0 if _HOWTO.search(lower) else 0.0,
+        1.0 if _ASKS_TO_ACT.search(lower) else 0.0,
+        1.0 if _WHY_MY.search(lower) else 0.0,
         1.0 if "?" in text else 0.0,
         1.0 if _REFERENCE.search(lower) else 0.0,
     ]

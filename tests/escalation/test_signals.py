@@ -1,0 +1,309 @@
+"""The built-in escalation signals: each reason fires on clear messages it was not fitted on, answerable questions
+fire nothing, context rules and overrides work, the weights are fresh, odd input is safe and output deterministic."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from frontdesk.escalation.signals import (
+    CUES,
+    REASONS,
+    RULE_SCORE,
+    LeadRules,
+    Signal,
+    SignalDetector,
+    cue_phrase,
+    cues,
+    file_sha256,
+    training_data_path,
+)
+from frontdesk.providers.minilm import MiniLMEmbedder
+from frontdesk.understanding.frustration import EarlierTurn, assess_frustration
+from frontdesk.understanding.sentiment import SentimentModel
+
+CLEAR: dict[str, list[str]] = {
+    "payment": [
+        "hey you billed my card two times for the same month, please fix",
+        "I need a refund for the jacket I sent back last week, order 71120",
+        "my visa got declined three times at checkout",
+    ],
+    "legal": [
+        "my solicitor will be writing to you about this",
+        "we hold a court order requiring you to preserve all records for user 4481",
+        "Under Article 15 of the GDPR please send me a copy of the personal data you hold about me",
+    ],
+    "human_requested": [
+        "can I please talk to an actual human",
+        "I'd like a call back from your team tomorrow morning",
+        "operator!",
+    ],
+    "bug_report": [
+        "the invoices page shows a blank screen since this morning",
+        "the app crashes as soon as I tap on settings",
+        "I get a 502 error every time I save a report",
+    ],
+    "account_specific": [
+        "please change the email on my account to j.doe@proton.me",
+        "my account got suspended yesterday and I have no idea why",
+        "where is order 58812? it still hasn't arrived",
+    ],
+    "negative_sentiment": [
+        "this is a disgrace, your service is utterly useless",
+        "I am absolutely fuming, nobody has helped me in a week",
+    ],
+    "high_value_lead": [
+        "we're a 2,000-employee insurer and would like an enterprise quote",
+        "can we get volume pricing for 350 seats?",
+    ],
+}
+ANSWERABLE = [
+    "how do I update my credit card",
+    "where can I download my invoices",
+    "what's your policy on refunds for monthly plans",
+    "are yearly subscriptions refundable?",
+    "is your data processing agreement published somewhere I can read it?",
+    "how do I change my email address",
+    "how do I export my data to csv",
+    "how much is the premium tier per month",
+    "how can I invite a colleague to my workspace",
+    "what are your opening hours for phone support",
+    "do you offer a discount for charities",
+    "thanks, that's all I needed",
+    "hello there",
+]
+MULTI = "you charged me twice this month, I want to speak to a manager now"
+CALM_COMPLAINT = "hi, my invoice looks wrong, could you take a look?"
+ODD = ["", "   ", "😡😡😡", "🙂", "?!", "a" * 4000, "refund " * 600, "数据 données ✈️ " * 50]
+CONTEXT_ONLY = "how can I download my reports as a spreadsheet"
+ALL = [text for texts in CLEAR.values() for text in texts] + ANSWERABLE + [MULTI, CALM_COMPLAINT, CONTEXT_ONLY] + ODD
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@pytest.fixture(scope="module")
+def detector() -> SignalDetector:
+    return SignalDetector.bundled()
+
+
+@pytest.fixture(scope="module")
+def vectors() -> dict[str, np.ndarray]:
+    texts = list(dict.fromkeys(ALL))
+    return dict(zip(texts, MiniLMEmbedder().embed(texts), strict=True))
+
+
+def _detect(
+    detector: SignalDetector,
+    vectors: Mapping[str, np.ndarray],
+    text: str,
+    *,
+    context: Mapping[str, Any] | None = None,
+    earlier: list[EarlierTurn] | None = None,
+    **options: Any,
+) -> list[Signal]:
+    vector = vectors[text]
+    sentiment = SentimentModel.bundled().predict(text, vector)
+    frustration = assess_frustration(text, sentiment, earlier or [])
+    return detector.detect(text, vector, sentiment=sentiment, frustration=frustration, context=context or {}, **options)
+
+
+def _reasons(signals: list[Signal]) -> set[str]:
+    return {signal.reason for signal in signals}
+
+
+def _training_rows() -> list[dict[str, Any]]:
+    lines = training_data_path().read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_the_examples_here_are_not_in_the_training_file() -> None:
+    assert not {_normalised(text) for text in ALL} & {_normalised(row["text"]) for row in _training_rows()}
+
+
+@pytest.mark.parametrize(("reason", "text"), [(reason, text) for reason, texts in CLEAR.items() for text in texts])
+def test_each_reason_fires_on_a_clear_message(
+    detector: SignalDetector, vectors: dict[str, np.ndarray], reason: str, text: str
+) -> None:
+    signals = _detect(detector, vectors, text)
+    assert reason in _reasons(signals), signals
+    fired = next(signal for signal in signals if signal.reason == reason)
+    assert 0.0 <= fired.score <= 1.0
+    assert fired.evidence
+
+
+@pytest.mark.parametrize("text", ANSWERABLE)
+def test_answerable_questions_and_small_talk_fire_nothing(
+    detector: SignalDetector, vectors: dict[str, np.ndarray], text: str
+) -> None:
+    assert _detect(detector, vectors, text) == []
+
+
+def test_one_message_can_have_several_reasons_strongest_first(
+    detector: SignalDetector, vectors: dict[str, np.ndarray]
+) -> None:
+    signals = _detect(detector, vectors, MULTI)
+    assert {"payment", "human_requested"} <= _reasons(signals)
+    assert [s.score for s in signals] == sorted((s.score for s in signals), reverse=True)
+    by_reason = {signal.reason: signal for signal in signals}
+    assert by_reason["payment"].evidence == 'said "charged me twice"'
+    assert by_reason["human_requested"].evidence == 'said "speak to a manager"'
+
+
+def test_a_calm_complaint_is_not_negative_sentiment(detector: SignalDetector, vectors: dict[str, np.ndarray]) -> None:
+    reasons = _reasons(_detect(detector, vectors, CALM_COMPLAINT))
+    assert "negative_sentiment" not in reasons
+    assert "payment" in reasons  # an invoice dispute
+
+
+def test_high_frustration_from_earlier_turns_makes_an_annoyed_message_negative(
+    detector: SignalDetector, vectors: dict[str, np.ndarray]
+) -> None:
+    text = "I am absolutely fuming, nobody has helped me in a week"
+    earlier = [EarlierTurn("how do I export my data", "fallback"), EarlierTurn("export data?", "clarify")]
+    signals = _detect(detector, vectors, text, earlier=earlier)
+    negative = next(signal for signal in signals if signal.reason == "negative_sentiment")
+    assert negative.score >= RULE_SCORE
+    assert negative.evidence.startswith("frustration high")
+
+
+@pytest.mark.parametrize(
+    ("context", "evidence"),
+    [
+        ({"plan": "Enterprise"}, "context plan=Enterprise"),
+        ({"attributes": {"seats": "1,200"}}, "context seats=1,200"),
+        ({"employees": 450}, "context employees=450"),
+        ({"custom_attributes": {"company_size": "201-500"}}, "context company_size=201-500"),
+        ({"traits": {"mrr": "$2,500"}}, "context mrr=$2,500"),
+        ({"seats": "2.5k"}, "context seats=2.5k"),
+    ],
+)
+def test_the_context_alone_can_make_a_high_value_lead(
+    detector: SignalDetector, vectors: dict[str, np.ndarray], context: dict[str, Any], evidence: str
+) -> None:
+    signals = _detect(detector, vectors, CONTEXT_ONLY, context=context)
+    assert [(signal.reason, signal.evidence) for signal in signals] == [("high_value_lead", evidence)]
+    assert signals[0].score == pytest.approx(RULE_SCORE)
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"plan": "business", "seats": "12", "employees": "40", "mrr": 300},
+        {"email": "cto@bigbank.example", "company": "Big Bank"},  # a business domain alone is not enough
+        {"seats": True, "employees": "lots", "mrr": None},
+    ],
+)
+def test_small_or_unreadable_context_is_not_a_lead(
+    detector: SignalDetector, vectors: dict[str, np.ndarray], context: dict[str, Any]
+) -> None:
+    assert _detect(detector, vectors, CONTEXT_ONLY, context=context) == []
+
+
+def test_lead_rules_can_be_overridden(detector: SignalDetector, vectors: dict[str, np.ndarray]) -> None:
+    context = {"plan": "Enterprise", "seats": "1,200"}
+    strict = LeadRules(min_seats=5000, plans=("premier",))
+    assert _detect(detector, vectors, CONTEXT_ONLY, context=context, lead=strict) == []
+    premier = _detect(detector, vectors, CONTEXT_ONLY, context={"plan": "premier"}, lead=strict)
+    assert _reasons(premier) == {"high_value_lead"}
+
+
+def test_thresholds_override_the_defaults(detector: SignalDetector, vectors: dict[str, np.ndarray]) -> None:
+    text = CLEAR["bug_report"][0]
+    assert "bug_report" not in _reasons(_detect(detector, vectors, text, thresholds={"bug_report": 1.0}))
+    everything = _detect(detector, vectors, CONTEXT_ONLY, thresholds=dict.fromkeys(REASONS, 0.0))
+    assert _reasons(everything) == set(REASONS)
+    with pytest.raises(ValueError, match="unknown signal reasons"):
+        _detect(detector, vectors, text, thresholds={"bugs": 0.5})
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        _detect(detector, vectors, text, thresholds={"bug_report": 1.5})
+
+
+def test_disabled_reasons_never_fire(detector: SignalDetector, vectors: dict[str, np.ndarray]) -> None:
+    signals = _detect(detector, vectors, MULTI, disabled={"payment", "low_confidence"})
+    assert "payment" not in _reasons(signals)
+    assert "human_requested" in _reasons(signals)
+
+
+def test_scores_are_the_model_probabilities_of_every_reason(
+    detector: SignalDetector, vectors: dict[str, np.ndarray]
+) -> None:
+    scores = detector.scores(CLEAR["legal"][1], vectors[CLEAR["legal"][1]])
+    assert list(scores) == list(REASONS)
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+    assert max(scores, key=lambda reason: scores[reason]) == "legal"
+
+
+@pytest.mark.parametrize("text", ODD, ids=["empty", "blank", "angry-emoji", "smile", "punct", "4000a", "long", "mixed"])
+def test_odd_and_very_long_messages_are_safe(
+    detector: SignalDetector, vectors: dict[str, np.ndarray], text: str
+) -> None:
+    for signal in _detect(detector, vectors, text):
+        assert signal.reason in REASONS
+        assert 0.0 <= signal.score <= 1.0
+        assert set(signal.as_dict()) == {"reason", "score", "evidence"}
+    assert cues(text).shape == (len(CUES),)
+
+
+def test_detection_is_deterministic(detector: SignalDetector, vectors: dict[str, np.ndarray]) -> None:
+    texts = [text for texts in CLEAR.values() for text in texts] + [MULTI]
+    first = [_detect(detector, vectors, text) for text in texts]
+    assert first == [_detect(detector, vectors, text) for text in texts]
+    assert [detector.scores(t, vectors[t]) for t in texts] == [detector.scores(t, vectors[t]) for t in texts]
+
+
+def test_detection_given_the_vector_is_fast(detector: SignalDetector, vectors: dict[str, np.ndarray]) -> None:
+    text = MULTI
+    sentiment = SentimentModel.bundled().predict(text, vectors[text])
+    frustration = assess_frustration(text, sentiment, [])
+    started = time.perf_counter()
+    for _ in range(200):
+        detector.detect(text, vectors[text], sentiment=sentiment, frustration=frustration, context={"plan": "pro"})
+    assert (time.perf_counter() - started) / 200 < 0.002  # about 0.1 ms on two cores; generous for slow CI
+
+
+def test_a_vector_of_the_wrong_shape_is_refused(detector: SignalDetector) -> None:
+    with pytest.raises(ValueError, match="384"):
+        detector.scores("hello", np.zeros(128, dtype=np.float32))
+
+
+def test_cue_phrases_fire_alone_but_not_in_how_to_questions() -> None:
+    assert cue_phrase("payment", "I'm filing a chargeback") == "chargeback"
+    assert cue_phrase("payment", "what is a chargeback?") is None
+    assert cue_phrase("legal", "see you in court") == "see you in court"
+    assert cue_phrase("human_requested", "can customers call me through the widget") is None
+    assert cue_phrase("high_value_lead", "we'd like pricing for 400 seats") == "400 seats"
+    assert cue_phrase("high_value_lead", "our team of 8 wants pricing") is None
+
+
+def test_the_bundled_detector_is_loaded_once() -> None:
+    assert SignalDetector.bundled() is SignalDetector.bundled()
+
+
+def test_the_bundled_weights_were_fitted_on_the_current_training_file(detector: SignalDetector) -> None:
+    """If this fails, refit: OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/fit_signals.py"""
+    assert detector.data_sha256 == file_sha256(training_data_path())
+
+
+def test_a_weights_file_round_trips(detector: SignalDetector, tmp_path: Path) -> None:
+    detector.save(tmp_path / "copy.npz")
+    copy = SignalDetector.load(tmp_path / "copy.npz")
+    assert copy.data_sha256 == detector.data_sha256
+    assert copy.thresholds == pytest.approx(detector.thresholds)
+    assert np.array_equal(copy.weights, detector.weights)
+
+
+def test_the_training_file_is_large_balanced_and_clean() -> None:
+    rows = _training_rows()
+    assert all(set(row) == {"text", "reasons"} and set(row["reasons"]) <= set(REASONS) for row in rows)
+    counts = {reason: sum(1 for row in rows if reason in row["reasons"]) for reason in REASONS}
+    assert min(counts.values()) >= 60, counts
+    assert sum(1 for row in rows if not row["reasons"]) >= 400
+    assert len({_normalised(row["text"]) for row in rows}) == len(rows)
