@@ -54,7 +54,7 @@ GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_
 # or "350 employees", no context attribute): a confident answer from approved sources comes first (a known
 # issue's fix, the published SLA or DPA), and the customer can still ask for a person. The answer confidence
 # needed per reason; chosen on the demo's escalation test set.
-ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "legal": 0.95}
+ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "account_specific": 0.8, "payment": 0.9, "legal": 0.95}
 # Never held back, even by a curated FAQ answer: the customer asked for a person, is angry, or it is legal.
 NEVER_ANSWER_FIRST = ("human_requested", "negative_sentiment", "legal", "repeated_failure", "low_confidence")
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
@@ -172,6 +172,8 @@ class EscalationPolicy:
 
     def answer_first(self, reasons: Sequence[Signal], reply_reason: str, confidence: float) -> bool:
         """The knowledge confidently settles it: answer, and hand off only if the customer comes back."""
+        if reply_reason == CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
+            return all(s.evidence.startswith("model") and s.reason not in NEVER_ANSWER_FIRST for s in reasons)
         if reply_reason == "faq_match":  # the owner curated an answer to this very question
             return not any(s.reason in NEVER_ANSWER_FIRST or s.evidence.startswith("context") for s in reasons)
         if not all(s.evidence.startswith("model") for s in reasons):

@@ -1,20 +1,25 @@
 """Why a customer message needs a human: the built-in escalation signals.
 
 Seven reasons, each with a stable code (the test-set spec's names). For every reason a one-vs-rest logistic head
-reads the message's MiniLM embedding (already computed by the turn) and a few regex cues; a cue phrase that is
-unambiguous on its own ("chargeback", "my lawyer", "speak to a human") fires its reason without the model; the
-conversation context (plan, seats, employees, MRR) can fire `high_value_lead`; `negative_sentiment` also reads the
-turn's Sentiment and Frustration. Prediction given the vector is a handful of regex searches and one (396 x 7)
-matrix product: tens of microseconds.
+reads the message's MiniLM embedding (already computed by the turn) and 20 regex cues. Rules adjust the model:
+- a cue phrase that is unambiguous on its own ("chargeback", "my lawyer", "speak to a human", "400 seats" said with
+  a buying word) fires its reason without the model, except payment and legal phrases in a how-to question;
+- the conversation context (plan, seats, employees, MRR; see LeadRules) fires `high_value_lead` on its own, and a
+  business email domain strengthens a message-level lead (but is not one alone); naming a small team weakens it;
+- `negative_sentiment` is the model's anger probability scaled by the turn's Sentiment, or high Frustration;
+- a how-to question ("how do I...", "what is...") or a positive message ("got my refund, thanks") halves the
+  model's account, payment, legal, bug and human scores.
+A rule that fires scores RULE_SCORE; otherwise the score is the (adjusted) model probability. A signal fires when
+its score reaches the reason's threshold. Prediction given the vector is a few regex searches (over at most
+_MAX_READ characters) and one (404 x 7) matrix product: about 0.05 ms for a chat message.
 
-A signal fires when its score reaches the reason's threshold. A rule (cue phrase, context attribute, high
-frustration) scores RULE_SCORE; the model scores its probability; the larger counts. The default thresholds are
-chosen by 5-fold cross-validation for precision (`benchmarks/fit_signals.py`), which writes `data/signals.npz`
-from `data/signals.jsonl`, support messages written and labelled for this project. Labelling rules: how-to and
-policy questions answerable from a help center carry no reason ("how do I update my card", "what is your refund
-policy", "do you have a DPA I can read?"); a request that someone act on the customer's own account, order, money
-or contract does ("refund my last charge", "please sign our DPA", "merge my two workspaces"). A formal data-subject
-request is `legal` and `account_specific`. A calm complaint is not `negative_sentiment`; anger is.
+The heads and default thresholds are fitted by `benchmarks/fit_signals.py` (5-fold cross-validation for precision)
+on `data/signals.jsonl`, support messages written and labelled for this project, and stored in `data/signals.npz`.
+Labelling rules: how-to and policy questions a help center answers carry no reason ("how do I update my card",
+"what is your refund policy", "do you have a DPA I can read?"); a request that someone act on the customer's own
+account, order, money or contract does ("refund my last charge", "please sign our DPA", "merge my two
+workspaces"). Money matters are `payment`, not also `account_specific`; a formal data-subject request is `legal`.
+A calm complaint ("my invoice looks wrong") is not `negative_sentiment`; anger is.
 """
 
 from __future__ import annotations
@@ -421,9 +426,10 @@ class SignalDetector:
         thresholds: Mapping[str, float] | None = None,
         disabled: Collection[str] = (),
     ) -> list[Signal]:
-        """The reasons that fire, strongest first. `thresholds` override the defaults per reason (keys must be in
-        REASONS); names in `disabled` that are not in REASONS (the engine's own reasons) are ignored."""
-        limits = {**self.thresholds, **_checked(thresholds or {}, require_all=False)}
+        """The reasons that fire, strongest first. `thresholds` override the defaults per reason; names in
+        `thresholds` or `disabled` that are not in REASONS (the engine's and the bot's own reasons) are ignored."""
+        overrides = {name: value for name, value in (thresholds or {}).items() if name in self.thresholds}
+        limits = {**self.thresholds, **_checked(overrides, require_all=False)}
         reading = _read(text)
         model = self._probabilities(reading, vector)
         fired: list[Signal] = []
