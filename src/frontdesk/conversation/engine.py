@@ -299,14 +299,14 @@ class ConversationEngine:
         return self._queue(turn, events, reasons, team, priority, known, ("collecting",))
 
     def _asks_for_person(self, turn: _Turn, already: set[str]) -> list[Signal]:
-        """While details are being collected, "can I just talk to someone" ends the questions."""
-        if "human_requested" in already or turn.understanding is None:
+        """While details are being collected, "can I just talk to someone" or an angry reply ends the questions."""
+        if turn.understanding is None:
             return []
         vector = turn.retriever.query_vector(turn.text)
         fired = self._escalation().reasons(
             turn.text, vector, turn.understanding, turn.conversation.context, [], "collecting_details"
         )
-        return [s for s in fired if s.reason == "human_requested"]
+        return [s for s in fired if s.reason in ("human_requested", "negative_sentiment") and s.reason not in already]
 
     def _queue(
         self,

@@ -46,7 +46,8 @@ DEFAULT_COLLECT: dict[str, list[str]] = {
     "negative_sentiment": [],  # an angry customer is not made to fill in a form first
 }
 FAILED = ("low_confidence", "out_of_scope")  # reply reasons that mean "no answer for this"
-CLARIFIED = "underspecified"  # the bot asked what the customer means
+CLARIFIED = "underspecified"
+STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model  # the bot asked what the customer means
 # Reasons that say how the customer feels or that the bot failed, not what the matter is: the team comes from a
 # specific reason when there is one ("the app crashed AGAIN, FIX IT" goes to engineering, not support).
 GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_failure")
@@ -54,7 +55,7 @@ GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_
 # or "350 employees", no context attribute): a confident answer from approved sources comes first (a known
 # issue's fix, the published SLA or DPA), and the customer can still ask for a person. The answer confidence
 # needed per reason; chosen on the demo's escalation test set.
-ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "account_specific": 0.8, "payment": 0.9, "legal": 0.95}
+ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "account_specific": 0.95, "payment": 0.9, "legal": 0.95}
 # Never held back, even by a curated FAQ answer: the customer asked for a person, is angry, or it is legal.
 NEVER_ANSWER_FIRST = ("human_requested", "negative_sentiment", "legal", "repeated_failure", "low_confidence")
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
@@ -149,6 +150,16 @@ class EscalationPolicy:
         )
         fired = {s.reason for s in found}
         previous = earlier[-1] if earlier else None
+        frustration, sentiment = understanding.frustration, understanding.sentiment
+        if (
+            "negative_sentiment" not in fired
+            and frustration.level == "high"
+            and sentiment.negative >= STRONGLY_NEGATIVE
+        ):
+            # "third email about this ... unsuspend it NOW": frustration the detector's anger model can miss.
+            found.append(
+                Signal("negative_sentiment", frustration.score, f"frustration high ({', '.join(frustration.signals)})")
+            )
         if "human_requested" not in fired and (match := _PERSON_ELSEWHERE.search(text)):
             found.append(Signal("human_requested", 1.0, f"asked for a person: {match.group(0)!r}"))
         accepted = previous is not None and previous.decision == "fallback" and _YES.match(text) is not None
