@@ -46,6 +46,7 @@ from frontdesk.providers.minilm import MiniLMEmbedder
 from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
+from frontdesk.understanding.reader import Reader
 
 VARIANTS = {"hybrid": 0.7, "bm25_only": 0.0, "dense_only": 1.0}
 BLOCK = 1000  # texts per cached vector file; the default sizes are multiples, so every block is shared
@@ -329,12 +330,15 @@ def measure_turns(
     engines: dict[str, ConversationEngine] = {}
     stores: dict[str, TimedStore] = {}
     retrievers: dict[str, TimedRetriever] = {}
+    # Every turn is the full product turn: understanding (language, sentiment, frustration) and the escalation
+    # detectors run too, on the turn's one embedding.
+    reader = Reader(languages=["en"], intents=None, intent_threshold=0.0)
     for variant, weight in VARIANTS.items():
         config = variant_config(weight)
         stores[variant] = TimedStore(engine_db)
         retrievers[variant] = TimedRetriever(index, embedder, config.retrieval)
         retriever = retrievers[variant]
-        engines[variant] = ConversationEngine(config, stores[variant], _constant(retriever))
+        engines[variant] = ConversationEngine(config, stores[variant], _constant(retriever), lambda: reader)
     rows: dict[str, dict[str, list[float]]] = {v: {} for v in VARIANTS}
     decisions: dict[str, dict[str, int]] = {v: {} for v in VARIANTS}
     retrievals: dict[str, dict[str, int]] = {v: {} for v in VARIANTS}
