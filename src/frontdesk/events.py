@@ -62,6 +62,9 @@ class ReplySent(Event):
     citations: list[dict[str, Any]]
     latency_ms: float
     reason: str = ""
+    # Reasons to hand off that an answer from the knowledge was given before (the reply offers a person):
+    # if the customer says it did not help, they escalate.
+    deferred: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,18 @@ def test_a_customer_and_an_agent_writing_at_once_lose_nothing(
     after_claim = events[[e.type for e in events].index("agent_joined") :]
     assert not [e for e in after_claim if e.type == "reply_sent"]  # the bot never spoke while a person held it
     bot.close()
+
+
+def test_a_confident_answer_comes_first_and_not_helping_brings_the_handoff_back(tmp_path: Path) -> None:
+    bot = make_bot(tmp_path)
+    bot.__dict__["escalation"] = EscalationPolicy(
+        bot.config.escalation, KeywordDetector({"bug_report": ["reset my password"]}, as_model=True)
+    )
+    _, replies = talk(bot, "how do I reset my password", "that didn't help, still broken")
+    first, second = replies
+    assert first.decision == "answer" and first.citations[0].source == "account/password.md"
+    assert first.text.endswith("If that doesn't solve it, tell me and I'll pass it to our engineering team.")
+    assert second.decision == "escalate" and second.escalation is not None
+    assert second.escalation["team"] == "engineering"
+    assert set(second.escalation["reasons"]) == {"low_confidence", "bug_report"}
+    bot.close()

@@ -82,6 +82,7 @@ class _Outcome:
     confidence: float
     citations: list[Citation]
     reason: str
+    deferred: list[Signal] = field(default_factory=list)
 
 
 class _TurnLock:
@@ -161,6 +162,10 @@ class ConversationEngine:
                 reasons = self._reasons(turn, vector, outcome)
                 if reasons and not self._escalation().answer_first(reasons, outcome.reason, outcome.confidence):
                     return self._escalate(turn, reasons, outcome)
+                if reasons:  # answered first: offer the person the reasons call for
+                    label = self._teams().label(self._escalation().route(reasons).team)
+                    offer = f"\n\nIf that doesn't solve it, tell me and I'll pass it to our {label}."
+                    outcome = replace(outcome, text=outcome.text + offer, deferred=reasons)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
                 language = turn.understanding.language.code if turn.understanding else None
@@ -350,8 +355,9 @@ class ConversationEngine:
         return {"reasons": [r.reason for r in reasons], "team": team, "priority": priority, "status": status}
 
     def _reply_event(self, turn: _Turn, outcome: _Outcome) -> ReplySent:
-        return _reply_sent(outcome.decision, outcome.text, outcome.confidence, turn.started, outcome.reason,
-                           [c.as_dict() for c in outcome.citations])  # fmt: skip
+        reply = _reply_sent(outcome.decision, outcome.text, outcome.confidence, turn.started, outcome.reason,
+                            [c.as_dict() for c in outcome.citations])  # fmt: skip
+        return replace(reply, deferred=[s.as_dict() for s in outcome.deferred])
 
     def _lock(self, conversation_id: str) -> _TurnLock:
         with self._locks_guard:
@@ -584,7 +590,11 @@ def _since_reset(history: list[StoredEvent]) -> list[StoredEvent]:
 
 def _past_turns(history: list[StoredEvent]) -> list[PastTurn]:
     return [
-        PastTurn(str(e.payload.get("decision", "")), str(e.payload.get("reason", "")))
+        PastTurn(
+            str(e.payload.get("decision", "")),
+            str(e.payload.get("reason", "")),
+            tuple(_signal(d) for d in e.payload.get("deferred", [])),
+        )
         for e in history
         if e.type == ReplySent.type
     ]

@@ -73,6 +73,14 @@ _YES = re.compile(
     re.IGNORECASE,
 )
 
+_NOT_HELPED = re.compile(
+    r"\b(?:(?:that|this|it|which) (?:didn'?t|did not|doesn'?t|does not|won'?t) (?:help|work|answer|fix)|"
+    r"(?:didn'?t|did not|doesn'?t) (?:help|answer my question)|not (?:helpful|what i (?:asked|meant|need(?:ed)?))|"
+    r"(?:that'?s|thats|that is|this is) (?:not it|wrong|not right|not what|useless|no help)|"
+    r"still (?:not working|doesn'?t work|broken|the same|happening)|already tried (?:that|this|it))",
+    re.IGNORECASE,
+)
+
 Floats = npt.NDArray[np.float32]
 
 
@@ -99,6 +107,7 @@ class PastTurn:
 
     decision: str
     reason: str
+    deferred: tuple[Signal, ...] = ()  # reasons an answer was tried first for
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,10 @@ class EscalationPolicy:
             )
         if "human_requested" not in fired and (match := _PERSON_ELSEWHERE.search(text)):
             found.append(Signal("human_requested", 1.0, f"asked for a person: {match.group(0)!r}"))
+        if previous is not None and previous.decision == "answer" and (match := _NOT_HELPED.search(text)):
+            # "that didn't help": the answer was not good enough; what was set aside for it comes back.
+            found.append(Signal("low_confidence", 1.0, f"said the answer did not help: {match.group(0)!r}"))
+            found.extend(previous.deferred)
         accepted = previous is not None and previous.decision == "fallback" and _YES.match(text) is not None
         if accepted:  # a "yes" after a fallback takes up its offer of a person; it is not another failure
             found.append(Signal("human_requested", 1.0, f"said {text.strip()[:40]!r} after the fallback"))

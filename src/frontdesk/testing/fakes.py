@@ -77,8 +77,11 @@ class KeywordDetector:
     """An escalation detector that fires a reason when one of its phrases is in the message (no model):
     for tests of the escalation flow, and for plugin authors' tests of their own rules."""
 
-    def __init__(self, phrases: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, phrases: Mapping[str, Sequence[str]], *, as_model: bool = False) -> None:
+        """`as_model`: report the evidence as a model's guess ("model 1.00"), not as a rule phrase, to test
+        what the policy does with model-only signals (a confident answer may come first)."""
         self.phrases = {reason: [p.lower() for p in values] for reason, values in phrases.items()}
+        self.as_model = as_model
 
     def detect(
         self,
@@ -99,5 +102,5 @@ class KeywordDetector:
         for reason, phrases in self.phrases.items():
             hit = next((p for p in phrases if p in lowered), None)
             if hit is not None and reason not in disabled:
-                found.append(Signal(reason, 1.0, f"phrase {hit!r}"))
+                found.append(Signal(reason, 1.0, "model 1.00" if self.as_model else f"phrase {hit!r}"))
         return found
