@@ -142,6 +142,8 @@ def _conversation_out(record: ConversationRecord) -> ConversationOut:
         id=record.id,
         bot=record.bot,
         status=record.status,
+        team=record.team,
+        assignee=record.assignee,
         context=record.context,
         created_at=record.created_at.isoformat(),
     )

@@ -18,7 +18,9 @@ class ConversationIn(BaseModel):
 class ConversationOut(BaseModel):
     id: str
     bot: str
-    status: str
+    status: str = Field(description="open, collecting (details for a handoff), queued, assigned (a person) or closed")
+    team: str | None = Field(None, description="The team a handoff went to.")
+    assignee: str | None = Field(None, description="The agent holding the conversation.")
     context: dict[str, Any]
     created_at: str
 

@@ -34,6 +34,8 @@ def conversations_list(
                 {
                     "id": r.id,
                     "status": r.status,
+                    "team": r.team,
+                    "assignee": r.assignee,
                     "created_at": r.created_at.isoformat(),
                     "updated_at": r.updated_at.isoformat(),
                 }
@@ -42,7 +44,8 @@ def conversations_list(
         )
     else:
         for r in records:
-            out.print(f"{r.id}  {r.status:8}  {r.updated_at:%Y-%m-%d %H:%M}")
+            holder = f"  {r.team or ''}{'/' + r.assignee if r.assignee else ''}" if r.team else ""
+            out.print(f"{r.id}  {r.status:10}  {r.updated_at:%Y-%m-%d %H:%M}{holder}")
     bot.close()
 
 
