@@ -11,22 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Dialog, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 from frontdesk.bot import Bot
 from frontdesk.events import MessageReceived
 from tests.kb import write_kb
-from tests.web.test_chat_page import (
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    _bot,
-    _chromium,
-    _console,
-    _serve,
-    queue_for_support,
-    say,
-    start_conversation,
-)
+from tests.web.browser import open_bot, queue_for_support, say, serve, start_conversation, watch
 
 TOKEN_KEY = "frontdesk.agentToken"
 CUSTOMER_MARKUP = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> my invoice is wrong'
@@ -44,18 +34,9 @@ class Desk:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = _chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     """The test help center (tests/kb.py) served for real, with two support agents."""
-    with _bot(write_kb(tmp_path_factory.mktemp("inbox"))) as bot, _serve(bot) as base:
+    with open_bot(write_kb(tmp_path_factory.mktemp("inbox"))) as bot, serve(bot) as base:
         ana = bot.agents.add(bot.config.name, "ana", ["support"])
         bob = bot.agents.add(bot.config.name, "bob", ["support"])
         yield Desk(base, bot, ana, bob)
@@ -66,21 +47,13 @@ def new_page(browser: Browser) -> Iterator[NewPage]:
     """Fresh pages, each in its own browser context (its own sessionStorage): one per person. A JavaScript
     error or a dialog on any of them fails the test."""
     problems: list[str] = []
-    contexts = []
+    contexts: list[BrowserContext] = []
 
     def make() -> Page:
         context = browser.new_context()
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on("console", lambda message: _console(message, problems))
-
-        def on_dialog(dialog: Dialog) -> None:
-            problems.append(f"dialog opened: {dialog.message!r}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
+        watch(page, problems)
         return page
 
     yield make
