@@ -169,6 +169,12 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"sick of|joke|worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
         r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage)\b"
+        # giving up, exasperation with the bot, sarcasm
+        r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
+        r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
+        r"(?:reading|listening)|how hard is (?:it|that|this)|said no one|broken record|(?:round|going|go) (?:round )?in "
+        r"circles|what's the point|pointless|regret|obviously|love that for|just what i needed|(?:oh|wow|yeah) "
+        r"(?:great|wonderful|perfect|fantastic|brilliant|sure|thanks)|not even (?:going to|gonna) bother|whatever)\b"
     ),
     "account_specific": re.compile(
         r"\bmy (?:account|order|workspace|profile|subscription|data|parcel|package|delivery|card|booking|"
@@ -186,24 +192,39 @@ _BROAD: dict[str, re.Pattern[str]] = {
     ),
     "bug_report": re.compile(
         r"\b(?:error|errors|crash\w*|bug|broken|blank|freez\w*|stuck|spins?|spinning|not (?:working|loading)|"
-        r"doesn't work|won't|doesn't|isn't|stopped|fails?|failed|wrong|missing|404|500|502|timing out|lag\w*)\b"
+        r"doesn't work|won't|doesn't|isn't|stopped|fails?|failed|wrong|missing|404|500|502|503|timing out|lag\w*)\b"
+        # signs it is broken although the customer did it right: "even though", "since the update", "reinstalled"
+        r"|\b(?:even though|despite|every (?:single )?time|no matter|since (?:the|your|yesterday|this morning|today|last)|"
+        r"after (?:the|today's|yesterday's|your|the latest|the last) (?:update|upgrade|release|maintenance|outage)|"
+        r"corrupt\w*|reinstall\w*|clear(?:ed)? (?:the |my )?cache|tried (?:on|another|a different|two|both)|"
+        r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server)\b"
     ),
     "human_requested": re.compile(r"\b(?:human|person|agent|someone|somebody|manager|call|phone|team|people)\b"),
 }
 _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where is my order?" nor "can I get a refund?"
     r"^\W*(?:how (?:do|can|to|does|should|would|long|much|many|often|is|are)|where (?:do|can|should)|"
-    r"is there|are there|which|do you|does (?:the|it|your)|is (?:it|your)|are you|"
+    r"is there|are there|which|do you|does (?:the|it|your)|is (?:it(?! possible for you)|your)|are you(?! able to)|"
     r"when (?:do|does|will|is|are) (?:you|i|the)|"
     r"what(?!(?:'s| is| was| are| happened to| about) (?:the status of |going on with )?my\b))\b"
+    r"|^\W*(?:can|could) (?:i|we) (?:call|phone|ring|email|e-mail|text|message|contact|reach) (?:you|your|support)\b"
+    r"|\bwhy (?:can't|cannot|can not|don't|do not) (?:i|we) (?:see|find) (?:a|an|the|any)\b"
+    r"|\bwhy is there no\b"
+    # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
+    r"|\b(?:boss|manager|supervisor|owner|director|ceo|cto|cfo|coo|lead|hr|it (?:guy|team|person)|accountant|"
+    r"bookkeeper|principal|head office)\b[^.?!]{0,25}?\b(?:wants|would like|wanted|asked|is asking|wondered|"
+    r"was wondering|told me)(?: me)?(?: to)?(?: know| find out| check| ask| see)? (?:if|whether|how|what|which|where)\b"
 )
 _HOWTO = re.compile(
     rf"{_HOW_TO_QUESTION.pattern}|^\W*(?:can|could|should|will) i\b|\bhow (?:do|can|to|does) (?:i|we)\b"
 )
 _REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b[a-z]{1,3}\d[a-z\d]{2,}\b")
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
-    r"\b(?:can you|could you|please|pls|plz|i need you to|would you|kindly)\b[^.?!]{0,20}\b(?:change|update|delete|"
-    r"remove|cancel|close|merge|combine|transfer|move|restore|recover|reset|unlock|unblock|reactivate|reopen|"
-    r"reinstate|extend|add|check|look|confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund)\b"
+    r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
+    r"possible for you to|chance you could)\b[^.?!]{0,20}\b(?:change|update|delete|remove|cancel|close|merge|"
+    r"combine|transfer|move|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|extend|add|check|look|"
+    r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
+    r"bring back|unlink|separate|find out|tell me (?:who|which|when)|let me know (?:who|which|when))\b"
+    r"|\b(?:would|do) you mind \w+ing\b"
 )
 _WHY_MY = re.compile(r"\bwhy (?:was|is|has|have|did|were|are|does|can't|won't|isn't|hasn't) (?:my|our|i)\b")
 
