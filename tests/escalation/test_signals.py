@@ -287,6 +287,17 @@ def test_cue_phrases_fire_alone_but_not_in_how_to_questions() -> None:
     assert cue_phrase("high_value_lead", "our team of 8 wants pricing") is None
 
 
+def test_relayed_and_contact_questions_are_how_to_and_polite_requests_ask_to_act() -> None:
+    how_to, asks = CUES.index("how_to"), CUES.index("asks_to_act")
+    assert cue_phrase("payment", "my boss wants to know if a chargeback would close our account") is None
+    assert cue_phrase("payment", "my boss wants to know why you charged me twice") == "charged me twice"
+    assert cues("can we phone you on saturdays?")[how_to] == 1.0
+    assert cues("would you be able to reverse the ownership transfer I did")[asks] == 1.0
+    assert cues("could you tell me who removed our location")[asks] == 1.0
+    assert cues("ugh, I give up. forget it")[CUES.index("negative_sentiment_word")] == 1.0
+    assert cues("the export is empty even though I picked a date range")[CUES.index("bug_report_word")] == 1.0
+
+
 def test_the_bundled_detector_is_loaded_once() -> None:
     assert SignalDetector.bundled() is SignalDetector.bundled()
 

@@ -162,10 +162,11 @@ class ConversationEngine:
                 reasons = self._reasons(turn, vector, outcome)
                 if reasons and not self._escalation().answer_first(reasons, outcome.reason, outcome.confidence):
                     return self._escalate(turn, reasons, outcome)
-                if reasons:  # answered first: offer the person the reasons call for
+                if reasons:  # answered first: offer the person the reasons call for (a curated answer stays verbatim)
                     label = self._teams().label(self._escalation().route(reasons).team)
                     offer = f"\n\nIf that doesn't solve it, tell me and I'll pass it to our {label}."
-                    outcome = replace(outcome, text=outcome.text + offer, deferred=reasons)
+                    text = outcome.text if outcome.reason == "faq_match" else outcome.text + offer
+                    outcome = replace(outcome, text=text, deferred=reasons)
             except Exception as exc:
                 self.store.append(conversation_id, [TurnFailed(error=type(exc).__name__, message=str(exc)[:500])])
                 language = turn.understanding.language.code if turn.understanding else None

@@ -172,8 +172,9 @@ _BROAD: dict[str, re.Pattern[str]] = {
         # giving up, exasperation with the bot, sarcasm
         r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
         r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
-        r"(?:reading|listening)|how hard is (?:it|that|this)|said no one|broken record|(?:round|going|go) (?:round )?in "
-        r"circles|what's the point|pointless|regret|obviously|love that for|just what i needed|(?:oh|wow|yeah) "
+        r"(?:reading|listening)|how hard is (?:it|that|this)|said no one|broken record|"
+        r"(?:round|going|go) (?:round )?in circles|what's the point|pointless|regret|obviously|love that for|"
+        r"just what i needed|(?:oh|wow|yeah) "
         r"(?:great|wonderful|perfect|fantastic|brilliant|sure|thanks)|not even (?:going to|gonna) bother|whatever)\b"
     ),
     "account_specific": re.compile(
@@ -194,7 +195,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"\b(?:error|errors|crash\w*|bug|broken|blank|freez\w*|stuck|spins?|spinning|not (?:working|loading)|"
         r"doesn't work|won't|doesn't|isn't|stopped|fails?|failed|wrong|missing|404|500|502|503|timing out|lag\w*)\b"
         # signs it is broken although the customer did it right: "even though", "since the update", "reinstalled"
-        r"|\b(?:even though|despite|every (?:single )?time|no matter|since (?:the|your|yesterday|this morning|today|last)|"
+        r"|\b(?:even though|despite|every (?:single )?time|no matter|"
+        r"since (?:the|your|yesterday|this morning|today|last)|"
         r"after (?:the|today's|yesterday's|your|the latest|the last) (?:update|upgrade|release|maintenance|outage)|"
         r"corrupt\w*|reinstall\w*|clear(?:ed)? (?:the |my )?cache|tried (?:on|another|a different|two|both)|"
         r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server)\b"
@@ -206,7 +208,8 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"is there|are there|which|do you|does (?:the|it|your)|is (?:it(?! possible for you)|your)|are you(?! able to)|"
     r"when (?:do|does|will|is|are) (?:you|i|the)|"
     r"what(?!(?:'s| is| was| are| happened to| about) (?:the status of |going on with )?my\b))\b"
-    r"|^\W*(?:can|could) (?:i|we) (?:call|phone|ring|email|e-mail|text|message|contact|reach) (?:you|your|support)\b"
+    r"|^\W*(?:can|could) (?:i|we) (?:(?:call|phone|ring|email|e-mail|text|message|contact|reach) (?:you|your|support)|"
+    r"give you(?: guys)? a (?:call|ring))\b"
     r"|\bwhy (?:can't|cannot|can not|don't|do not) (?:i|we) (?:see|find) (?:a|an|the|any)\b"
     r"|\bwhy is there no\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
