@@ -225,3 +225,10 @@ def test_a_confident_answer_comes_first_and_not_helping_brings_the_handoff_back(
     assert second.escalation["team"] == "engineering"
     assert set(second.escalation["reasons"]) == {"low_confidence", "bug_report"}
     bot.close()
+
+
+def test_pushing_back_on_an_answer_the_bot_then_cannot_give_counts_as_a_second_miss(bot: Bot) -> None:
+    _, replies = talk(bot, "how do I reset my password", "ok but is there any way at all to do it on the moon")
+    assert replies[0].decision == "answer"
+    assert replies[1].decision == "escalate" and replies[1].escalation is not None
+    assert set(replies[1].escalation["reasons"]) == {"repeated_failure", "low_confidence"}

@@ -322,3 +322,16 @@ def test_the_training_file_is_large_balanced_and_clean() -> None:
     assert min(counts.values()) >= 60, counts
     assert sum(1 for row in rows if not row["reasons"]) >= 400
     assert len({_normalised(row["text"]) for row in rows}) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("you're tracking my location without consent, that's illegal", True),
+        ("I'm filing a complaint against you with the data protection authority", True),
+        ("is it illegal to track staff by gps?", False),  # a question, not a threat
+        ("how do i file a complaint about a shift swap", False),
+    ],
+)
+def test_legal_threats_fire_by_rule_and_questions_do_not(text: str, fires: bool) -> None:
+    assert (cue_phrase("legal", text) is not None) is fires

@@ -81,6 +81,13 @@ _NOT_HELPED = re.compile(
     re.IGNORECASE,
 )
 
+_PUSHBACK = re.compile(
+    r"^\W*(?:ok(?:ay)?|fine|hm+|well|right|so)\b[\s,.!]*(?:but|so|then|and|what about)\b|"
+    r"\b(?:any way at all|(?:really|actually|seriously) no way|let me rephrase|to rephrase|you didn'?t answer|"
+    r"that'?s not what i (?:asked|meant)|i asked (?:about|whether|if))",
+    re.IGNORECASE,
+)
+
 Floats = npt.NDArray[np.float32]
 
 
@@ -175,6 +182,13 @@ class EscalationPolicy:
             # "that didn't help": the answer was not good enough; what was set aside for it comes back.
             found.append(Signal("low_confidence", 1.0, f"said the answer did not help: {match.group(0)!r}"))
             found.extend(previous.deferred)
+        elif (
+            previous is not None and previous.decision == "answer" and reply_reason in FAILED and _PUSHBACK.search(text)
+        ):
+            # "ok but is there any way at all…" after an answer, and no answer now: that answer did not help
+            # either, so this is the second miss in a row.
+            found.append(Signal("repeated_failure", 1.0, "pushed back on the answer, and no answer now"))
+            found.append(Signal("low_confidence", 1.0, "no confident answer to the follow-up"))
         accepted = previous is not None and previous.decision == "fallback" and _YES.match(text) is not None
         if accepted:  # a "yes" after a fallback takes up its offer of a person; it is not another failure
             found.append(Signal("human_requested", 1.0, f"said {text.strip()[:40]!r} after the fallback"))

@@ -146,6 +146,10 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\barticle (?:15|17)\b|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
         r"|\blaw enforcement\b|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
         r"|\bbreach of contract\b|\bi'm an attorney\b|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
+        r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
+        r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
+        r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
+        r"|\bdata protection (?:authority|regulator|commissioner)\b"
     ),
     "human_requested": re.compile(
         r"\b(?:speak|talk|chat|get|put|pass|transfer|connect|hand)\s+(?:me\s+)?(?:over\s+)?(?:to|with|through to)?\s*"
