@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from frontdesk.config import BUILTIN_REASONS
 from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.sentiment import Sentiment, shouting_share
 
@@ -54,15 +55,8 @@ __all__ = [
     "weights_path",
 ]
 
-REASONS: tuple[str, ...] = (
-    "high_value_lead",
-    "negative_sentiment",
-    "account_specific",
-    "payment",
-    "legal",
-    "bug_report",
-    "human_requested",
-)
+# The reasons a message shows by itself; `low_confidence` and `repeated_failure` come from the conversation.
+REASONS: tuple[str, ...] = tuple(r for r in BUILTIN_REASONS if r not in ("low_confidence", "repeated_failure"))
 DIMENSION = 384  # all-MiniLM-L6-v2
 RULE_SCORE = 0.9  # the score of a reason fired by a rule: a cue phrase, a context attribute or high frustration
 FRUSTRATION_FLOOR = 0.2  # high frustration fires negative_sentiment when the message model gives at least this
