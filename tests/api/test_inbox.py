@@ -146,15 +146,19 @@ def read_stream(
     seen: list[dict[str, Any]] = []
     with client.stream("GET", url, headers=headers) as response:
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
-        threading.Timer(0.3, act).start()
+        timer = threading.Timer(0.3, act)
+        timer.start()
         deadline = time.monotonic() + timeout
-        for line in response.iter_lines():
-            if line.startswith("data: "):
-                item = json.loads(line.removeprefix("data: "))
-                seen.append(item)
-                if until(item):
-                    break
-            assert time.monotonic() < deadline, f"no matching event within {timeout} s: {seen}"
+        try:
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    item = json.loads(line.removeprefix("data: "))
+                    seen.append(item)
+                    if until(item):
+                        break
+                assert time.monotonic() < deadline, f"no matching event within {timeout} s: {seen}"
+        finally:
+            timer.join()  # the action's requests finish before the client goes away
     return seen
 
 
