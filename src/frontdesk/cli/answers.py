@@ -61,10 +61,16 @@ def _parse_context(pairs: list[str]) -> dict[str, str]:
 
 def _show_reply(reply: Any) -> None:
     colour = {"answer": "green", "clarify": "cyan", "fallback": "yellow", "escalate": "magenta"}[reply.decision]
-    out.print(escape(reply.text))
-    out.print(
-        f"[{colour}]{reply.decision}[/{colour}] [dim]confidence {reply.confidence:.2f}, {reply.latency_ms:.0f} ms[/dim]"
-    )
+    if reply.text:
+        out.print(escape(reply.text))
+    handoff = reply.escalation or {}
+    if handoff.get("status") == "assigned":
+        out.print("[dim](a person holds this conversation: your message was passed on; they reply in the inbox)[/dim]")
+    detail = f"confidence {reply.confidence:.2f}, {reply.latency_ms:.0f} ms"
+    if handoff.get("team"):
+        reasons = ", ".join(handoff.get("reasons") or []) or "waiting"
+        detail = f"{reasons} → {handoff['team']} ({handoff.get('status')}), {detail}"
+    out.print(f"[{colour}]{reply.decision}[/{colour}] [dim]{escape(detail)}[/dim]")
     for i, citation in enumerate(reply.citations, start=1):
         where = f" {citation.url}" if citation.url else ""
         out.print(f"[dim][{i}] {escape(citation.title)} ({escape(citation.source)}){escape(where)}[/dim]")

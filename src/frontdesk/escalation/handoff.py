@@ -42,7 +42,7 @@ class Teams:
         hours = self._hours.get(team)
         return Availability(
             open=hours.is_open(moment) if hours else True,
-            hours=f"{hours.text} ({hours.zone.key})" if hours else None,
+            hours=f"{hours.text}, {hours.zone.key} time" if hours else None,
             response_time=settings.response_time if settings else None,
         )
 
