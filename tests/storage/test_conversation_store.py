@@ -131,3 +131,13 @@ def test_listeners_hear_each_committed_append(store: SqlConversationStore) -> No
     store.transition(record.id, Transition(("open",), "queued", team="t"), [HandoffQueued(packet={})])  # guard fails
     assert heard == [(record.id, 3), (record.id, 4)]
     assert [e.seq for e in store.events(record.id, after=2)] == [3, 4]
+
+
+def test_the_latest_event_of_a_type_comes_for_many_conversations_at_once(store: SqlConversationStore) -> None:
+    first, second, none = (store.create("demo", {}) for _ in range(3))
+    store.append(first.id, [HandoffQueued(packet={"n": 1})])
+    store.append(first.id, [MessageReceived(text="x"), HandoffQueued(packet={"n": 2})])
+    store.append(second.id, [HandoffQueued(packet={"n": 3})])
+    latest = store.latest_of_type([first.id, second.id, none.id], "handoff_queued")
+    assert {k: v.payload["packet"]["n"] for k, v in latest.items()} == {first.id: 2, second.id: 3}
+    assert store.latest_of_type([], "handoff_queued") == {}

@@ -55,9 +55,14 @@ def install_inbox(app: FastAPI, bot: Bot, error_model: Any) -> None:
     @router.get("/queues")
     def queues(who: Agent = Depends(agent)) -> dict[str, Any]:
         """Per team: conversations waiting for a person (most urgent first), then those people hold."""
+        queues = bot.inbox.queues(who)
+        handoffs = bot.conversations.latest_of_type(
+            [record.id for records in queues.values() for record in records], "handoff_queued"
+        )
         return {
             "teams": {
-                team: [_summary(record, bot) for record in records] for team, records in bot.inbox.queues(who).items()
+                team: [_summary(record, handoffs.get(record.id)) for record in records]
+                for team, records in queues.items()
             }
         }
 
@@ -159,9 +164,8 @@ def _stream(
     )
 
 
-def _summary(record: ConversationRecord, bot: Bot) -> dict[str, Any]:
-    handoff = bot.conversations.events(record.id, types=["handoff_queued"])
-    packet = handoff[-1].payload.get("packet", {}) if handoff else {}
+def _summary(record: ConversationRecord, handoff: StoredEvent | None) -> dict[str, Any]:
+    packet = handoff.payload.get("packet", {}) if handoff else {}
     return {
         **record.as_dict(),
         "summary": packet.get("summary"),

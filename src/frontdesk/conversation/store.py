@@ -89,3 +89,7 @@ class ConversationStore(Protocol):
     ) -> list[ConversationRecord]:
         """Conversations in these statuses (and teams), most urgent first: priority, then oldest."""
         ...
+
+    def latest_of_type(self, conversation_ids: Collection[str], event_type: str) -> dict[str, StoredEvent]:
+        """For each conversation, its latest event of this type (one query for all, for list views)."""
+        ...

@@ -156,6 +156,22 @@ class SqlConversationStore:
         with Session(self.engine) as session:
             return [_record(row) for row in session.scalars(query)]
 
+    def latest_of_type(self, conversation_ids: Collection[str], event_type: str) -> dict[str, StoredEvent]:
+        ids = list(conversation_ids)
+        if not ids:
+            return {}
+        latest = (
+            select(EventRow.conversation_id, func.max(EventRow.seq).label("seq"))
+            .where(EventRow.conversation_id.in_(ids), EventRow.type == event_type)
+            .group_by(EventRow.conversation_id)
+            .subquery()
+        )
+        query = select(EventRow).join(
+            latest, (EventRow.conversation_id == latest.c.conversation_id) & (EventRow.seq == latest.c.seq)
+        )
+        with Session(self.engine) as session:
+            return {row.conversation_id: _event(row) for row in session.scalars(query)}
+
     def events(
         self, conversation_id: str, *, types: Collection[str] | None = None, after: int = 0
     ) -> list[StoredEvent]:
