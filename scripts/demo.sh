@@ -12,5 +12,5 @@ if [ ! -s "$token_file" ]; then
   (umask 077 && .venv/bin/frontdesk agents add demo --team '*' --config "$config" --json \
     | sed -n 's/.*"token": "\(.*\)".*/\1/p' > "$token_file")
 fi
-echo "Agent inbox: http://127.0.0.1:8000/inbox  (demo agent token: $(cat "$token_file"))" >&2
+echo "Agent inbox: /inbox on the address below (default http://127.0.0.1:8000/inbox); demo agent token: $(cat "$token_file")" >&2
 exec .venv/bin/frontdesk serve --config "$config" "$@"
