@@ -26,7 +26,7 @@ from frontdesk.storage.conversation_store import SqlConversationStore
 from frontdesk.storage.database import open_database
 from frontdesk.storage.knowledge_store import SqlKnowledgeStore
 from frontdesk.storage.notifications import Notifier, make_notifier
-from frontdesk.understanding.intents import OUT_OF_SCOPE, IntentCache, IntentModel, fingerprint, load_examples
+from frontdesk.understanding.intents import OUT_OF_SCOPE, IntentCache, IntentModel, load_examples
 from frontdesk.understanding.reader import Reader
 
 RECHECK_SECONDS = 5.0
@@ -47,6 +47,7 @@ class Bot:
         self._retriever: Retriever | None = None
         self._fingerprint = ""
         self._checked_at = 0.0
+        self.intents_fitted = False  # whether the last fit_intents() fitted (True) or loaded the cache
 
     @classmethod
     def from_config(
@@ -110,9 +111,11 @@ class Bot:
             return None
         examples = load_examples(self.config.resolve(self.config.intents.examples))
         cache = IntentCache(self.config.data_dir())
-        return cache.load_or_fit(
+        model = cache.load_or_fit(
             examples, self._embed_as_queries, embedder_name=self._intent_space(), dimension=self.embedder.dimension
         )
+        self.intents_fitted = cache.fitted
+        return model
 
     def _embed_as_queries(self, texts: list[str]) -> Vectors:
         # Examples are embedded as a turn embeds a message (synonyms expanded): one vector per turn serves
@@ -124,12 +127,6 @@ class Bot:
         """Names the vector space the intent model was fitted in: the embedder and the synonyms it expands."""
         groups = json.dumps(self.retriever.synonyms, sort_keys=True)
         return f"{self.embedder.name}+synonyms:{hashlib.sha256(groups.encode()).hexdigest()[:12]}"
-
-    def intents_need_fitting(self) -> bool:
-        if self.config.intents.examples is None:
-            return False
-        examples = load_examples(self.config.resolve(self.config.intents.examples))
-        return IntentCache(self.config.data_dir()).load(fingerprint(examples, self._intent_space())) is None
 
     @cached_property
     def escalation(self) -> EscalationPolicy:

@@ -129,8 +129,10 @@ def test_the_cache_fits_once_and_reembeds_only_what_changed(tmp_path: Path) -> N
     first = cache.load_or_fit(examples(), embed, embedder_name="m", dimension=384)
     count = len(embedded)
     assert count == len(examples()) + 3  # every example, plus the three intent names
+    assert cache.fitted
     again = cache.load_or_fit(examples(), embed, embedder_name="m", dimension=384)
     assert len(embedded) == count and again.fingerprint == first.fingerprint  # loaded, not refitted
+    assert not cache.fitted
     edited = [*examples(), IntentExample("what do you charge for 50 users", "pricing")]
     cache.load_or_fit(edited, embed, embedder_name="m", dimension=384)
     assert embedded[count:] == ["what do you charge for 50 users"]

@@ -111,19 +111,18 @@ def prepare_understanding(bot: Any, *, quiet: bool = False) -> dict[str, Any] | 
     for the command's output, or None when the bot declares no intents."""
     if bot.config.intents.examples is None:
         return None
-    fitting = bot.intents_need_fitting()
     started = time.perf_counter()
-    if fitting and not quiet:
-        with err.status("Fitting intents from the examples"):
-            reader = bot.reader
-    else:
+    if quiet:
         reader = bot.reader
+    else:
+        with err.status("Loading intents (fitting them when the examples changed)"):
+            reader = bot.reader
     model = reader.intents
     assert model is not None
     return {
         "intents": len(model.intents),
         "out_of_scope_examples": "out_of_scope" in model.labels,
-        "fitted": fitting,
+        "fitted": bot.intents_fitted,
         "seconds": round(time.perf_counter() - started, 2),
     }
 

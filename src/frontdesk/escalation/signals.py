@@ -24,7 +24,6 @@ A calm complaint ("my invoice looks wrong") is not `negative_sentiment`; anger i
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ import numpy.typing as npt
 
 from frontdesk.config import BUILTIN_REASONS
 from frontdesk.understanding.frustration import Frustration
-from frontdesk.understanding.sentiment import Sentiment, shouting_share
+from frontdesk.understanding.sentiment import Sentiment, file_sha256, shouting_share
 
 __all__ = [
     "CUES",
@@ -533,10 +532,6 @@ def training_data_path() -> Path:
 
 def weights_path() -> Path:
     return _DATA / "signals.npz"
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @cache

@@ -6,7 +6,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -18,6 +18,7 @@ from frontdesk.events import ConversationStarted, Event
 from frontdesk.storage.models import ConversationRow, EventRow, aware, utcnow
 
 _APPEND_ATTEMPTS = 50
+T = TypeVar("T")
 
 
 class SqlConversationStore:
@@ -67,18 +68,9 @@ class SqlConversationStore:
             return [_record(row) for row in rows]
 
     def append(self, conversation_id: str, events: Sequence[Event]) -> list[StoredEvent]:
-        # PostgreSQL serialises appends on the conversation row lock. SQLite ignores FOR UPDATE, so two
-        # writers may pick the same numbers (or find the file busy): the loser numbers again after the winner.
-        for attempt in range(_APPEND_ATTEMPTS):
-            try:
-                stored = self._append_once(conversation_id, events)
-                self._committed(conversation_id, stored)
-                return stored
-            except (IntegrityError, OperationalError):
-                if attempt == _APPEND_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
-        raise AssertionError("unreachable")
+        stored = _retrying(lambda: self._append_once(conversation_id, events))
+        self._committed(conversation_id, stored)
+        return stored
 
     def _append_once(self, conversation_id: str, events: Sequence[Event]) -> list[StoredEvent]:
         now = utcnow()
@@ -111,14 +103,9 @@ class SqlConversationStore:
         return [_event(row) for row in rows]
 
     def transition(self, conversation_id: str, change: Transition, events: Sequence[Event]) -> list[StoredEvent] | None:
-        for attempt in range(_APPEND_ATTEMPTS):
-            try:
-                return self._committed(conversation_id, self._transition_once(conversation_id, change, events))
-            except (IntegrityError, OperationalError):
-                if attempt == _APPEND_ATTEMPTS - 1:
-                    raise
-                time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
-        raise AssertionError("unreachable")
+        return self._committed(
+            conversation_id, _retrying(lambda: self._transition_once(conversation_id, change, events))
+        )
 
     def _transition_once(
         self, conversation_id: str, change: Transition, events: Sequence[Event]
@@ -180,6 +167,20 @@ class SqlConversationStore:
             query = query.where(EventRow.type.in_(list(types)))
         with Session(self.engine) as session:
             return [_event(row) for row in session.scalars(query.order_by(EventRow.seq))]
+
+
+def _retrying(write: Callable[[], T]) -> T:
+    """Run one write transaction, again after a short random wait when it collides with another writer: a
+    duplicate event number (two appenders read the same last number) or a busy SQLite file. The row's write
+    lock, taken first, makes collisions rare; they are retried, never surfaced."""
+    for attempt in range(_APPEND_ATTEMPTS):
+        try:
+            return write()
+        except (IntegrityError, OperationalError):
+            if attempt == _APPEND_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _record(row: ConversationRow) -> ConversationRecord:

@@ -245,6 +245,7 @@ class IntentCache:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.fitted = False  # whether the last load_or_fit() had to fit
 
     @property
     def model_path(self) -> Path:
@@ -270,6 +271,7 @@ class IntentCache:
         dimension: int,
     ) -> IntentModel:
         cached = self.load(fingerprint(examples, embedder_name))
+        self.fitted = cached is None
         if cached is not None:
             return cached
         known = self._vectors(embedder_name)
