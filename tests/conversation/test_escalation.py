@@ -232,3 +232,20 @@ def test_pushing_back_on_an_answer_the_bot_then_cannot_give_counts_as_a_second_m
     assert replies[0].decision == "answer"
     assert replies[1].decision == "escalate" and replies[1].escalation is not None
     assert set(replies[1].escalation["reasons"]) == {"repeated_failure", "low_confidence"}
+
+
+def test_right_after_a_miss_a_barely_confident_answer_counts_as_another_miss(tmp_path: Path) -> None:
+    question = "how long is the refund window for annual plans"
+    probe = make_bot(tmp_path / "probe")
+    confidence = talk(probe, question)[1][0].confidence
+    probe.close()
+    # The same question, with the bot's threshold just under its confidence: answered on its own...
+    bot = make_bot(tmp_path / "bot")
+    bot.config.answer.threshold = confidence - 0.05
+    assert talk(bot, question)[1][0].decision == "answer"
+    # ...but after the fallback it is not confident enough to be the fix: the second miss hands off.
+    _, replies = talk(bot, "what is the weather in Lisbon", question)
+    assert replies[0].decision == "fallback"
+    assert replies[1].decision == "escalate" and replies[1].escalation is not None
+    assert "repeated_failure" in replies[1].escalation["reasons"]
+    bot.close()

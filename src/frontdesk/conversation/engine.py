@@ -17,7 +17,7 @@ from frontdesk.conversation.handoff import Handoff, past_turns
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.conversation.turn import Decision, Outcome, Reply, Turn, earlier_turns
 from frontdesk.errors import NotFoundError
-from frontdesk.escalation.policy import EscalationPolicy
+from frontdesk.escalation.policy import CLARIFIED, FAILED, EscalationPolicy
 from frontdesk.escalation.signals import Signal
 from frontdesk.events import (
     ConversationClosed,
@@ -107,12 +107,14 @@ class ConversationEngine:
                 if turn.understanding.supported_language:
                     turn.evidence = self._retrieve(turn.retriever, text, _earlier_searches(history))
                     turn.understanding = self._in_context(turn.understanding, turn.evidence, turn.retriever)
-                outcome = self._decide(turn.understanding, turn.evidence, turn.retriever)
+                outcome = self._decide(turn.understanding, turn.evidence, turn.retriever, self._threshold(history))
                 reasons = self._reasons(turn, vector, outcome)
-                if reasons and not self._escalation().answer_first(reasons, outcome.reason, outcome.confidence):
+                cited = "\n".join(c.passage for c in outcome.citations)
+                policy = self._escalation()
+                if reasons and not policy.answer_first(reasons, outcome.reason, outcome.confidence, text, cited):
                     return self.handoff.escalate(turn, reasons, outcome)
                 if reasons:  # answered first: offer the person the reasons call for (a curated answer stays verbatim)
-                    label = self.handoff.teams.label(self._escalation().route(reasons).team)
+                    label = self.handoff.teams.label(policy.route(reasons).team)
                     offer = f"\n\nIf that doesn't solve it, tell me and I'll pass it to our {label}."
                     text = outcome.text if outcome.reason == "faq_match" else outcome.text + offer
                     outcome = replace(outcome, text=text, deferred=reasons)
@@ -179,7 +181,17 @@ class ConversationEngine:
         )
         return replace(understanding, intent=intent)
 
-    def _decide(self, understanding: Understanding, evidence: Evidence | None, retriever: Retriever) -> Outcome:
+    def _threshold(self, history: list[StoredEvent]) -> float:
+        """The answer threshold for this turn. Right after a miss (the fallback, or a clarifying question the
+        customer has now answered) a barely confident answer is more likely another miss than the fix, and a
+        second miss hands the conversation to a person: the answer must be clearly confident instead."""
+        earlier = past_turns(history)
+        missed = bool(earlier) and earlier[-1].reason in (*FAILED, CLARIFIED)
+        return self.config.answer.threshold + (AFTER_A_MISS if missed else 0.0)
+
+    def _decide(
+        self, understanding: Understanding, evidence: Evidence | None, retriever: Retriever, threshold: float
+    ) -> Outcome:
         """Language first (a message the bot cannot read is not searched), then the owner's curated FAQ, then
         scope: the owner's out-of-scope examples win outright; an intent too unlikely to name is out of scope
         only when the knowledge does not confidently answer it either."""
@@ -200,7 +212,7 @@ class ConversationEngine:
             return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
         if intent is not None and intent.out_of_scope_by == "examples":
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
-        confident = evidence.confidence >= answer.threshold and bool(evidence.hits)
+        confident = evidence.confidence >= threshold and bool(evidence.hits)
         if intent is not None and intent.out_of_scope_by == "threshold" and not confident:
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         if not confident:
@@ -221,6 +233,8 @@ def _earlier_searches(history: list[StoredEvent]) -> list[tuple[str, set[str]]]:
         if e.type == PassagesRetrieved.type
     ]
 
+
+AFTER_A_MISS = 0.1  # added to the answer threshold on the turn after a miss; see ConversationEngine._threshold
 
 HISTORY_EVENTS = (
     MessageReceived.type,

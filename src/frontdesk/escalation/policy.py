@@ -58,6 +58,25 @@ GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_
 ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "account_specific": 0.95, "payment": 0.9, "legal": 0.95}
 # Never held back, even by a curated FAQ answer: the customer asked for a person, is angry, or it is legal.
 NEVER_ANSWER_FIRST = ("human_requested", "negative_sentiment", "legal", "repeated_failure", "low_confidence")
+# Below ANSWER_FIRST, an answer as confident as this still comes first when the message itself says the knowledge
+# is what is wanted: the customer asks how to do it themselves, or quotes a symptom the article documents.
+SETTLED = 0.5
+# "how do I…", "is it…", "I want to…": asking what to do or what happens, not asking staff to act.
+_SELF_SERVICE = re.compile(
+    r"\b(?:how (?:do|can|should|would) (?:i|we)|how (?:i|we) (?:can|could|do)|how to|"
+    r"what (?:do|should|can) (?:i|we) do|what happens|"
+    r"is (?:it|there|this)|are (?:they|there)|can (?:i|we)|where (?:do|can|is)|"
+    r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b",
+    re.IGNORECASE,
+)
+# "can you merge…", "please restore…": someone with access has to do it.
+_ASKS_STAFF = re.compile(
+    r"\b(?:(?:can|could|would|will) (?:you|u|someone|somebody|anyone|your team|support)"
+    r"(?! (?:tell|explain|show|let me know|help me understand))|please|pls|plz|need you to|want you to)\b",
+    re.IGNORECASE,
+)
+# A symptom specific enough to look up: an error code or a quoted message ("429", "'Workspace suspended'").
+_SYMPTOM = re.compile(r"\b\d{3,}\b|(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,80})[\"”'’]")
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
 _PERSON_ELSEWHERE = re.compile(
     r"\b(?:hablar con (?:una persona|un agente|alguien|un humano)|con un (?:agente|humano|operador)|"
@@ -208,16 +227,23 @@ class EscalationPolicy:
                 unique[signal.reason] = signal
         return sorted(unique.values(), key=lambda s: (-self.priority(s.reason), -s.score))
 
-    def answer_first(self, reasons: Sequence[Signal], reply_reason: str, confidence: float) -> bool:
-        """The knowledge confidently settles it: answer, and hand off only if the customer comes back."""
+    def answer_first(
+        self, reasons: Sequence[Signal], reply_reason: str, confidence: float, text: str = "", cited: str = ""
+    ) -> bool:
+        """The knowledge confidently settles it: answer, and hand off only if the customer comes back.
+        `text` is the customer's message, `cited` the passages the answer quotes."""
         if reply_reason == CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
             return all(s.evidence.startswith("model") and s.reason not in NEVER_ANSWER_FIRST for s in reasons)
+        if any(s.reason == "account_specific" for s in reasons) and _ASKS_STAFF.search(text):
+            return False  # "please remove 2FA from my account": someone with access acts; an article does not
         if reply_reason == "faq_match":  # the owner curated an answer to this very question
             return not any(s.reason in NEVER_ANSWER_FIRST or s.evidence.startswith("context") for s in reasons)
         if not all(s.evidence.startswith("model") for s in reasons):
             return False  # a rule phrase, the page's context or the conversation's course said so
         return reply_reason == "answered" and all(
-            s.reason in ANSWER_FIRST and confidence >= ANSWER_FIRST[s.reason] for s in reasons
+            (s.reason in ANSWER_FIRST and confidence >= ANSWER_FIRST[s.reason])
+            or (confidence >= SETTLED and _settled_by_knowledge(s.reason, text, cited))
+            for s in reasons
         )
 
     def route(self, reasons: Sequence[Signal]) -> Route:
@@ -260,6 +286,17 @@ class EscalationPolicy:
             if value is not None and str(value).lower() in {o.lower() for o in options}:
                 return f"context {key}={value}"
         return None
+
+
+def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
+    """The message asks for what the cited knowledge gives: how to do something on one's own account ("I want
+    to cancel", "is it gone forever?"), or what a documented error means ("getting 429 errors")."""
+    if reason == "account_specific":
+        return _SELF_SERVICE.search(text) is not None and _ASKS_STAFF.search(text) is None
+    if reason == "bug_report":
+        cited = cited.lower()
+        return any((m.group(1) or m.group(0)).lower() in cited for m in _SYMPTOM.finditer(text))
+    return False
 
 
 def _has_conditions(reason: ReasonConfig) -> bool:

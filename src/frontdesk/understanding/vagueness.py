@@ -13,7 +13,8 @@ GENERIC = frozenset(
     morning afternoon evening day team guys folks sir madam query inquiry enquiry doubt matter topic about
     one tell can you me my i have has had is it this that not doesnt don't isn't wont won't wo n't
     sure fine sorry please plz pls thx thanks urgent urgently asap now again still keep keeps kept
-    giving give gives gave getting gets happen happens happening going""".split()
+    giving give gives gave getting gets happen happens happening going its right properly correctly anymore
+    weird weirdly strange odd funny acting messed glitchy glitching""".split()
 )
 
 

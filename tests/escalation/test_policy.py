@@ -1,0 +1,68 @@
+"""When the knowledge settles a reason the detector's model saw, and when it must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.config import EscalationConfig
+from frontdesk.escalation.policy import EscalationPolicy
+from frontdesk.escalation.signals import Signal
+from frontdesk.testing.fakes import KeywordDetector
+
+POLICY = EscalationPolicy(EscalationConfig(), KeywordDetector({}))
+ACCOUNT = [Signal("account_specific", 0.97, "model 0.97")]
+BUG = [Signal("bug_report", 0.99, "model 0.99")]
+RATE_LIMITS = "Requests over the limit get a 429 response with a Retry-After header."
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I deleted our workspace by accident yesterday!! is it gone forever",
+        "I'm an admin on our account and I want to cancel",
+        "how do I change the email on my account",
+    ],
+)
+def test_a_self_service_question_about_ones_account_gets_a_fairly_confident_answer_first(message: str) -> None:
+    assert POLICY.answer_first(ACCOUNT, "answered", 0.6, message, "Only the Owner can delete the workspace.")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "please remove 2fa from my account, I lost my phone and my backup codes",
+        "can you merge my two logins into one",
+        "could someone restore the location I deleted",
+    ],
+)
+def test_asking_staff_to_act_on_the_account_hands_off_however_confident_the_answer(message: str) -> None:
+    assert not POLICY.answer_first(ACCOUNT, "answered", 0.99, message, "Use a backup code.")
+    assert not POLICY.answer_first(ACCOUNT, "faq_match", 0.99, message, "Use a backup code.")
+
+
+def test_asking_to_be_told_is_not_asking_staff_to_act() -> None:
+    assert POLICY.answer_first(ACCOUNT, "answered", 0.6, "can you tell me how I can delete my account", "")
+
+
+def test_an_account_statement_without_a_question_is_not_settled_below_the_reasons_own_bar() -> None:
+    message = "our workspace got moved to the free plan somehow and 6 people can't see their shifts"
+    assert not POLICY.answer_first(ACCOUNT, "answered", 0.9, message, "Payments that fail move you to Free.")
+
+
+def test_an_error_code_the_cited_article_documents_is_answered_first() -> None:
+    message = "our integration keeps getting 429 errors from your api"
+    assert POLICY.answer_first(BUG, "answered", 0.6, message, RATE_LIMITS)
+    assert not POLICY.answer_first(BUG, "answered", 0.6, "the api keeps returning 500", RATE_LIMITS)
+    assert not POLICY.answer_first(BUG, "answered", 0.45, message, RATE_LIMITS)  # not confident enough at all
+
+
+def test_a_quoted_error_message_counts_only_when_the_article_quotes_it() -> None:
+    cited = 'If you see "Your account is temporarily locked", wait 15 minutes.'
+    assert POLICY.answer_first(BUG, "answered", 0.6, "it keeps saying 'your account is temporarily locked'", cited)
+    assert not POLICY.answer_first(BUG, "answered", 0.6, "it keeps saying 'sync failed: code E7'", cited)
+    assert not POLICY.answer_first(BUG, "answered", 0.6, "the app can't load and it's slow", cited)
+
+
+def test_rule_and_context_evidence_are_never_settled_by_an_article() -> None:
+    rule = [Signal("account_specific", 1.0, "said 'my account'")]
+    assert not POLICY.answer_first(rule, "answered", 0.99, "how do I close my account", "")
