@@ -32,7 +32,7 @@ def test_a_self_service_question_about_ones_account_gets_a_fairly_confident_answ
     [
         "please remove 2fa from my account, I lost my phone and my backup codes",
         "can you merge my two logins into one",
-        "could someone restore the location I deleted",
+        "can you please restore the location I deleted",
     ],
 )
 def test_asking_staff_to_act_on_the_account_hands_off_however_confident_the_answer(message: str) -> None:

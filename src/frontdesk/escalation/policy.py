@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontdesk.config import EscalationConfig, ReasonConfig
-from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector
+from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector, asks_to_act
 from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.reader import Understanding
 from frontdesk.understanding.sentiment import Sentiment
@@ -67,12 +67,6 @@ _SELF_SERVICE = re.compile(
     r"what (?:do|should|can) (?:i|we) do|what happens|"
     r"is (?:it|there|this)|are (?:they|there)|can (?:i|we)|where (?:do|can|is)|"
     r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b",
-    re.IGNORECASE,
-)
-# "can you merge…", "please restore…": someone with access has to do it.
-_ASKS_STAFF = re.compile(
-    r"\b(?:(?:can|could|would|will) (?:you|u|someone|somebody|anyone|your team|support)"
-    r"(?! (?:tell|explain|show|let me know|help me understand))|please|pls|plz|need you to|want you to)\b",
     re.IGNORECASE,
 )
 # A symptom specific enough to look up: an error code or a quoted message ("429", "'Workspace suspended'").
@@ -234,7 +228,7 @@ class EscalationPolicy:
         `text` is the customer's message, `cited` the passages the answer quotes."""
         if reply_reason == CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
             return all(s.evidence.startswith("model") and s.reason not in NEVER_ANSWER_FIRST for s in reasons)
-        if any(s.reason == "account_specific" for s in reasons) and _ASKS_STAFF.search(text):
+        if any(s.reason == "account_specific" for s in reasons) and asks_to_act(text):
             return False  # "please remove 2FA from my account": someone with access acts; an article does not
         if reply_reason == "faq_match":  # the owner curated an answer to this very question
             return not any(s.reason in NEVER_ANSWER_FIRST or s.evidence.startswith("context") for s in reasons)
@@ -292,7 +286,7 @@ def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
     """The message asks for what the cited knowledge gives: how to do something on one's own account ("I want
     to cancel", "is it gone forever?"), or what a documented error means ("getting 429 errors")."""
     if reason == "account_specific":
-        return _SELF_SERVICE.search(text) is not None and _ASKS_STAFF.search(text) is None
+        return _SELF_SERVICE.search(text) is not None and not asks_to_act(text)
     if reason == "bug_report":
         cited = cited.lower()
         return any((m.group(1) or m.group(0)).lower() in cited for m in _SYMPTOM.finditer(text))

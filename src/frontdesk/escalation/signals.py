@@ -226,6 +226,7 @@ _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone mu
     r"bring back|unlink|separate|find out|tell me (?:who|which|when)|let me know (?:who|which|when))\b"
     r"|\b(?:would|do) you mind \w+ing\b"
 )
+_TELL_ME_HOW = re.compile(r"\b(?:can|could|would) (?:you|u) (?:please )?(?:tell|show|explain to) (?:me|us) how\b")
 _WHY_MY = re.compile(r"\bwhy (?:was|is|has|have|did|were|are|does|can't|won't|isn't|hasn't) (?:my|our|i)\b")
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -308,6 +309,12 @@ def _read(text: str) -> _Reading:
 def cue_phrase(reason: str, text: str) -> str | None:
     """The phrase that fires `reason` on its own in this message, if any."""
     return _read(text).phrases.get(reason)
+
+
+def asks_to_act(text: str) -> bool:
+    """The customer asks someone to do something on their behalf ("can you merge…", "please restore…"), not to
+    be told how ("can you tell me how I delete…")."""
+    return _ASKS_TO_ACT.search(_TELL_ME_HOW.sub(" ", _normalise(text))) is not None
 
 
 def cues(text: str) -> Floats:
