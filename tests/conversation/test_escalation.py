@@ -249,3 +249,9 @@ def test_right_after_a_miss_a_barely_confident_answer_counts_as_another_miss(tmp
     assert replies[1].decision == "escalate" and replies[1].escalation is not None
     assert "repeated_failure" in replies[1].escalation["reasons"]
     bot.close()
+
+
+def test_setting_the_scene_gets_the_clarifying_question_and_the_question_after_it_is_answered(bot: Bot) -> None:
+    _, replies = talk(bot, "i'm the office manager at a small bakery", "how do I reset my password")
+    assert replies[0].decision == "clarify" and replies[0].reason == "statement"
+    assert replies[1].decision == "answer" and replies[1].citations[0].source == "account/password.md"

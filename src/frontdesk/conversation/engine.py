@@ -17,7 +17,7 @@ from frontdesk.conversation.handoff import Handoff, past_turns
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.conversation.turn import Decision, Outcome, Reply, Turn, earlier_turns
 from frontdesk.errors import NotFoundError
-from frontdesk.escalation.policy import CLARIFIED, FAILED, EscalationPolicy
+from frontdesk.escalation.policy import CLARIFIED, FAILED, EscalationPolicy, PastTurn
 from frontdesk.escalation.signals import Signal
 from frontdesk.events import (
     ConversationClosed,
@@ -30,9 +30,10 @@ from frontdesk.events import (
     TurnFailed,
 )
 from frontdesk.knowledge.retrieval import Evidence, Retriever
+from frontdesk.knowledge.terms import stem
 from frontdesk.understanding.language import unsupported_language_reply
 from frontdesk.understanding.reader import Reader, Understanding
-from frontdesk.understanding.vagueness import is_vague
+from frontdesk.understanding.vagueness import is_statement, is_vague
 
 __all__ = ["ConversationEngine", "Decision", "Reply"]
 
@@ -107,7 +108,14 @@ class ConversationEngine:
                 if turn.understanding.supported_language:
                     turn.evidence = self._retrieve(turn.retriever, text, _earlier_searches(history))
                     turn.understanding = self._in_context(turn.understanding, turn.evidence, turn.retriever)
-                outcome = self._decide(turn.understanding, turn.evidence, turn.retriever, self._threshold(history))
+                previous = past_turns(history)[-1:]
+                outcome = self._decide(
+                    turn.understanding,
+                    turn.evidence,
+                    turn.retriever,
+                    self._threshold(previous),
+                    asked_already=bool(previous) and previous[0].reason in CLARIFIED,
+                )
                 reasons = self._reasons(turn, vector, outcome)
                 cited = "\n".join(c.passage for c in outcome.citations)
                 policy = self._escalation()
@@ -181,16 +189,22 @@ class ConversationEngine:
         )
         return replace(understanding, intent=intent)
 
-    def _threshold(self, history: list[StoredEvent]) -> float:
+    def _threshold(self, previous: list[PastTurn]) -> float:
         """The answer threshold for this turn. Right after a miss (the fallback, or a clarifying question the
         customer has now answered) a barely confident answer is more likely another miss than the fix, and a
-        second miss hands the conversation to a person: the answer must be clearly confident instead."""
-        earlier = past_turns(history)
-        missed = bool(earlier) and earlier[-1].reason in (*FAILED, CLARIFIED)
+        second miss hands the conversation to a person: the answer must be clearly confident instead. Setting
+        the scene ("i'm the manager at our deli") was no miss."""
+        missed = bool(previous) and previous[0].reason in (*FAILED, "underspecified")
         return self.config.answer.threshold + (AFTER_A_MISS if missed else 0.0)
 
     def _decide(
-        self, understanding: Understanding, evidence: Evidence | None, retriever: Retriever, threshold: float
+        self,
+        understanding: Understanding,
+        evidence: Evidence | None,
+        retriever: Retriever,
+        threshold: float,
+        *,
+        asked_already: bool = False,
     ) -> Outcome:
         """Language first (a message the bot cannot read is not searched), then the owner's curated FAQ, then
         scope: the owner's out-of-scope examples win outright; an intent too unlikely to name is out of scope
@@ -208,11 +222,15 @@ class ConversationEngine:
             if not citation:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
-        if is_vague(evidence.asked):  # "hi", "I have a question": ask what they need, whatever the intent
+        if is_vague(evidence.asked, _everywhere(retriever)):  # "hi", "I have a question": whatever the intent
             return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
         if intent is not None and intent.out_of_scope_by == "examples":
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         confident = evidence.confidence >= threshold and bool(evidence.hits)
+        if (
+            not confident and not asked_already and is_statement(understanding.text)
+        ):  # "i'm the manager at our deli": and the question?
+            return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "statement")
         if intent is not None and intent.out_of_scope_by == "threshold" and not confident:
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         if not confident:
@@ -232,6 +250,19 @@ def _earlier_searches(history: list[StoredEvent]) -> list[tuple[str, set[str]]]:
         for e in history
         if e.type == PassagesRetrieved.type
     ]
+
+
+# A word in about a third of all passages or more (the product's name) names no topic; only in a knowledge base
+# large enough for that share to mean something.
+EVERYWHERE_IDF = 1.05
+EVERYWHERE_MIN_PASSAGES = 20
+
+
+def _everywhere(retriever: Retriever) -> Callable[[str], bool] | None:
+    lexical = retriever.index.lexical
+    if lexical.size < EVERYWHERE_MIN_PASSAGES:
+        return None
+    return lambda word: lexical.term_idf(stem(word)) < EVERYWHERE_IDF
 
 
 AFTER_A_MISS = 0.1  # added to the answer threshold on the turn after a miss; see ConversationEngine._threshold

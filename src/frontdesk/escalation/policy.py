@@ -46,8 +46,8 @@ DEFAULT_COLLECT: dict[str, list[str]] = {
     "negative_sentiment": [],  # an angry customer is not made to fill in a form first
 }
 FAILED = ("low_confidence", "out_of_scope")  # reply reasons that mean "no answer for this"
-CLARIFIED = "underspecified"
-STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model  # the bot asked what the customer means
+CLARIFIED = ("underspecified", "statement")  # the bot asked what the customer needs
+STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model
 # Reasons that say how the customer feels or that the bot failed, not what the matter is: the team comes from a
 # specific reason when there is one ("the app crashed AGAIN, FIX IT" goes to engineering, not support).
 GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_failure")
@@ -209,7 +209,7 @@ class EscalationPolicy:
             # Both hold: there is no confident answer, and it is the second time in a row.
             found.append(Signal("repeated_failure", 1.0, "no answer twice in a row"))
             found.append(Signal("low_confidence", 1.0, "no confident answer, asked again"))
-        elif previous is not None and {reply_reason, previous.reason} <= {*FAILED, CLARIFIED}:
+        elif previous is not None and {reply_reason, previous.reason} <= {*FAILED, *CLARIFIED}:
             found.append(Signal("low_confidence", 1.0, "no confident answer after a clarifying question"))
         for name, rule in self.custom.items():
             evidence = self._custom_evidence(name, rule, text, understanding, context)
@@ -226,7 +226,7 @@ class EscalationPolicy:
     ) -> bool:
         """The knowledge confidently settles it: answer, and hand off only if the customer comes back.
         `text` is the customer's message, `cited` the passages the answer quotes."""
-        if reply_reason == CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
+        if reply_reason in CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
             return all(s.evidence.startswith("model") and s.reason not in NEVER_ANSWER_FIRST for s in reasons)
         if any(s.reason == "account_specific" for s in reasons) and asks_to_act(text):
             return False  # "please remove 2FA from my account": someone with access acts; an article does not

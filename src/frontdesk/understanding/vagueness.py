@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from frontdesk.knowledge.terms import STOP_WORDS, words
 
 # Words that carry no answerable request on their own: greetings, filler, and generic nouns/verbs that
@@ -14,12 +17,15 @@ GENERIC = frozenset(
     one tell can you me my i have has had is it this that not doesnt don't isn't wont won't wo n't
     sure fine sorry please plz pls thx thanks urgent urgently asap now again still keep keeps kept
     giving give gives gave getting gets happen happens happening going its right properly correctly anymore
-    weird weirdly strange odd funny acting messed glitchy glitching""".split()
+    weird weirdly strange odd funny acting messed glitchy glitching hand let lets letting""".split()
 )
 
 
-def is_vague(message: str) -> bool:
-    content = [w for w in words(message) if w not in STOP_WORDS and w not in GENERIC]
+def is_vague(message: str, everywhere: Callable[[str], bool] | None = None) -> bool:
+    """`everywhere`: words the knowledge uses on most pages (the product's name), which name no topic either."""
+    content = [
+        w for w in words(message) if w not in STOP_WORDS and w not in GENERIC and not (everywhere and everywhere(w))
+    ]
     if not content:
         return True
     # "quick question about billing", "need help with my account": one topic word, no request about it.
@@ -30,3 +36,30 @@ _REQUESTLESS = frozenset(
     "question questions problem problems issue issues help query inquiry enquiry trouble info "
     "information something doubt matter".split()
 )
+
+
+# A statement asks for something when it has a question mark or a request word, and reports a problem when it
+# has a negation or a trouble word; "i'm the manager at our deli" does neither.
+_ASKS = re.compile(
+    r"\?|\b(?:how|what|which|where|when|why|who|can|could|is|are|does|do|did|will|would|should|may|help|need|"
+    r"want|wanna|looking|trying|please|pls|plz|tell|explain|show|any|anyone)\b"
+    # an instruction: "write a message to my staff…", "cancel my plan"
+    r"|^\W*(?:write|make|give|send|find|create|add|remove|delete|cancel|change|book|set|get|translate|generate|"
+    r"draft|list|calculate|check|fix|compose|summari[sz]e|recommend|suggest|reset|turn|stop|undo|restore)\b"
+)
+_TROUBLE = re.compile(
+    r"n't\b|\b(?:not|no|never|cannot|cant|wont|dont|doesnt|didnt|isnt|error|wrong|missing|broken|stuck|fail\w*|"
+    r"keeps?|still|charged|lost|locked|gone|disappeared|crash\w*|again)\b"
+)
+_STATEMENT_WORDS = 15
+
+
+def is_statement(message: str) -> bool:
+    """Context with no question and no problem in it ("i'm the manager at our deli", "our team lives on slack"):
+    the customer is setting the scene, and the question is still to come."""
+    lowered = message.lower().replace("’", "'")
+    return (
+        0 < len(words(lowered)) <= _STATEMENT_WORDS
+        and _ASKS.search(lowered) is None
+        and _TROUBLE.search(lowered) is None
+    )

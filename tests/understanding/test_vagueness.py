@@ -1,0 +1,51 @@
+"""Which messages get the clarifying question instead of a search."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.understanding.vagueness import is_statement, is_vague
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["hi", "I have a question", "it's not working", "its not working right", "it is acting weird", "it won't let me"],
+)
+def test_messages_with_no_topic_are_vague(message: str) -> None:
+    assert is_vague(message)
+
+
+@pytest.mark.parametrize(
+    "message", ["how do I reset my password", "the app crashes on start", "right to erasure", "refund please"]
+)
+def test_messages_with_a_topic_are_not_vague(message: str) -> None:
+    assert not is_vague(message)
+
+
+def test_the_products_own_name_names_no_topic() -> None:
+    message = "hello, need a hand with kitewire pls"
+    assert not is_vague(message)
+    assert is_vague(message, everywhere=lambda word: word == "kitewire")
+
+
+@pytest.mark.parametrize(
+    "message", ["i'm the manager at our deli", "our team basically lives on slack", "thinking of cancelling our plan"]
+)
+def test_setting_the_scene_is_a_statement(message: str) -> None:
+    assert is_statement(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I was charged twice",  # a problem
+        "the app still doesn't show my shifts",
+        "can I export my data?",  # a question
+        "need help with billing",
+        "write a nice message to my staff",  # an instruction
+        "cancel my subscription",
+        "",
+    ],
+)
+def test_questions_problems_and_instructions_are_not_statements(message: str) -> None:
+    assert not is_statement(message)
