@@ -148,7 +148,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"\b(?:speak|talk|chat|get|put|pass|transfer|connect|hand)\s+(?:me\s+)?(?:over\s+)?(?:to|with|through to)?\s*"
         r"(?:a |an |the |some |your |one of your |a real |an actual |someone from |someone in )?(?:human|person|agent|"
         r"someone|somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|engineer|"
-        r"real person|customer service|support|billing|sales|account (?:executive|manager)|"
+        r"real person|customer services?|customer care|help ?desk|support|billing|sales|account (?:executive|manager)|"
         r"(?:support |sales |billing )?team)\b"
         r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman\W{0,3}(?:being|agent|please|now)\b"
         r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
@@ -157,6 +157,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"reach|phone)\b|\b(?:book|get on|set up|schedule|arrange) a call\b"
         r"|\b(?:not|don't want to) (?:talk|speak|chat) (?:to|with) (?:a |the )?(?:robot|bot|machine)\b"
         r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
+        r"|\bconnect me\W*$|\b(?:instead of|rather than) (?:this|the|a|an|your) (?:assistant|bot|chat ?bot|ai|robot)\b"
     ),
 }
 _BROAD: dict[str, re.Pattern[str]] = {
@@ -209,6 +210,8 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"give you(?: guys)? a (?:call|ring))\b"
     r"|\bwhy (?:can't|cannot|can not|don't|do not) (?:i|we) (?:see|find) (?:a|an|the|any)\b"
     r"|\bwhy is there no\b"
+    # a hypothetical: "if we cancel now, do we get money back?" asks for the policy, not for a refund
+    r"|^\W*(?:if|once|after) (?:i|we)\b[^.!?]{0,80}\b(?:do|does|will|would|can|could|is|are) (?:i|we|you|it|they)\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
     r"|\b(?:boss|manager|supervisor|owner|director|ceo|cto|cfo|coo|lead|hr|it (?:guy|team|person)|accountant|"
     r"bookkeeper|principal|head office)\b[^.?!]{0,25}?\b(?:wants|would like|wanted|asked|is asking|wondered|"
