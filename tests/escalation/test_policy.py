@@ -66,3 +66,9 @@ def test_a_quoted_error_message_counts_only_when_the_article_quotes_it() -> None
 def test_rule_and_context_evidence_are_never_settled_by_an_article() -> None:
     rule = [Signal("account_specific", 1.0, "said 'my account'")]
     assert not POLICY.answer_first(rule, "answered", 0.99, "how do I close my account", "")
+
+
+def test_asking_for_a_quote_hands_off_to_sales_even_with_a_confident_answer() -> None:
+    lead = [Signal("high_value_lead", 0.76, "model 0.76")]
+    assert not POLICY.answer_first(lead, "answered", 0.95, "could you send us a quote for enterprise", "")
+    assert POLICY.answer_first(lead, "answered", 0.95, "what does enterprise include", "")

@@ -335,3 +335,19 @@ def test_the_training_file_is_large_balanced_and_clean() -> None:
 )
 def test_legal_threats_fire_by_rule_and_questions_do_not(text: str, fires: bool) -> None:
     assert (cue_phrase("legal", text) is not None) is fires
+
+
+def test_a_large_count_may_carry_one_describing_word_but_not_a_year() -> None:
+    assert cue_phrase("high_value_lead", "we need a quote for 1,100 casual staff") == "1,100 casual staff"
+    assert cue_phrase("high_value_lead", "in 2024 our staff will need a new plan") is None
+
+
+def test_customer_services_and_a_bare_connect_me_ask_for_a_person() -> None:
+    assert cue_phrase("human_requested", "speak to customer services please") is not None
+    assert cue_phrase("human_requested", "yeah go on then, connect me") is not None
+    assert cue_phrase("human_requested", "connect my google calendar") is None
+
+
+def test_a_hypothetical_refund_question_is_a_policy_question() -> None:
+    assert cue_phrase("payment", "if we cancel now do we get money back for this month?") is None
+    assert cue_phrase("payment", "I want my money back") == "want my money back"

@@ -12,7 +12,7 @@ from typing import Any
 
 from frontdesk.config import BotConfig
 from frontdesk.conversation.compose import Citation, cite, extract_answer
-from frontdesk.conversation.followups import is_follow_up, might_follow_up, with_context
+from frontdesk.conversation.followups import is_follow_up, might_follow_up, question_sentence, with_context
 from frontdesk.conversation.handoff import Handoff, past_turns
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.conversation.turn import Decision, Outcome, Reply, Turn, earlier_turns
@@ -170,6 +170,14 @@ class ConversationEngine:
         if earlier and is_follow_up(text):
             return retriever.retrieve(with_context(text, earlier[-1][0]))
         evidence = retriever.retrieve(text)
+        question = question_sentence(text) if evidence.confidence < self.config.answer.threshold else None
+        if question is not None:
+            # The scene around a question dilutes it; the question alone counts when it finds one of the
+            # passages the whole message found (so it cannot drift to what the scene was about).
+            alone = retriever.retrieve(question)
+            found = {h.passage.chunk_id for h in evidence.hits[:3]}
+            if alone.confidence > evidence.confidence and alone.hits and alone.hits[0].passage.chunk_id in found:
+                evidence = alone
         if earlier and evidence.confidence < self.config.answer.threshold:
             previous_query, previous_sources = earlier[-1]
             combined = retriever.retrieve(with_context(text, previous_query))

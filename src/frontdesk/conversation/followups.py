@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from frontdesk.knowledge.terms import words
 
 _OPENERS = (
@@ -20,6 +22,14 @@ _OPENERS = (
     "okay and",
     "ok so",
     "ok, and",
+    "if we do",
+    "if i do",
+    "if so",
+    "if not",
+    "in that case",
+    "does that mean",
+    "would that",
+    "will that",
 )
 _ANAPHORA = frozenset({"it", "that", "this", "they", "them", "those", "these", "there", "its", "one", "same"})
 SHORT = 8  # words; a longer message usually says what it is about
@@ -41,3 +51,14 @@ def might_follow_up(message: str) -> bool:
 
 def with_context(message: str, previous_query: str) -> str:
     return f"{previous_query} {message}"
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def question_sentence(message: str) -> str | None:
+    """The one question in a message that also sets the scene ("no signal in our basement kitchen. how far
+    ahead can i see my rota offline?"), or None when the message is a single sentence or asks several things."""
+    sentences = [s.strip() for s in _SENTENCE.findall(message) if len(words(s)) >= 3]
+    questions = [s for s in sentences if s.endswith("?")]
+    return questions[0] if len(sentences) > 1 and len(questions) == 1 else None

@@ -228,8 +228,8 @@ class EscalationPolicy:
         `text` is the customer's message, `cited` the passages the answer quotes."""
         if reply_reason in CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
             return all(s.evidence.startswith("model") and s.reason not in NEVER_ANSWER_FIRST for s in reasons)
-        if any(s.reason == "account_specific" for s in reasons) and asks_to_act(text):
-            return False  # "please remove 2FA from my account": someone with access acts; an article does not
+        if asks_to_act(text):  # "please remove 2FA", "could you send a quote": a person acts; an article does not
+            return False
         if reply_reason == "faq_match":  # the owner curated an answer to this very question
             return not any(s.reason in NEVER_ANSWER_FIRST or s.evidence.startswith("context") for s in reasons)
         if not all(s.evidence.startswith("model") for s in reasons):

@@ -101,7 +101,9 @@ _UNITS = (
     r"engineers|team members|students|brands|subsidiaries|clients|hospitals|restaurants|units|cards|"
     r"monthly active users|visits|orders|transactions|emails|api calls))\b"
 )
-_LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_UNITS}")
+# "1,100 casual staff", "35 leisure centres": one describing word may stand between the count and the unit.
+_ADJECTIVE = r"(?:(?!(?:our|the|my|your|their|his|her|its|of|and|or|to|in|on|at|per|a|an|for|from|with)\b)[a-z-]+\s+)"
+_LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_ADJECTIVE}?{_UNITS}")
 _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
