@@ -25,6 +25,7 @@ from frontdesk.knowledge.chunking import chunk_document
 from frontdesk.knowledge.documents import Document
 from frontdesk.knowledge.index import describe as context_of
 from frontdesk.knowledge.loaders import load_directory
+from frontdesk.knowledge.windows import window_texts
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -50,6 +51,11 @@ class CorpusChunk:
     def embedding_text(self) -> str:
         """Exactly what `ingest_sources` embeds for a chunk."""
         return f"{context_of(self.title, self.heading_path)}\n{self.text}"
+
+    @property
+    def window_texts(self) -> list[str]:
+        """Exactly what `ingest_sources` embeds for the chunk's windows."""
+        return window_texts(context_of(self.title, self.heading_path), self.text)
 
 
 def _chunks_of(document: Document, origin: str) -> Iterator[CorpusChunk]:

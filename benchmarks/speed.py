@@ -14,6 +14,7 @@ import argparse
 import ctypes
 import gc
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -218,17 +219,27 @@ def cached_embed(
 
 def corpus_vectors(
     embedder: Embedder, chunks: Sequence[corpus.CorpusChunk], scratch: Path, shard: tuple[int, int] = (0, 1)
-) -> tuple[Vectors, list[str], Vectors, dict[str, Any]]:
-    """Passage vectors, and the FAQ phrasings (unique, in order of first use) with theirs."""
+) -> tuple[Vectors, list[Vectors], list[str], Vectors, dict[str, Any]]:
+    """Passage vectors, each passage's window vectors, and the FAQ phrasings (unique, in order of first use) with
+    theirs."""
     cache = scratch / "vectors" / f"{embedder.name}-{embedder.dimension}"
     passage_vectors, passage_stats = cached_embed(embedder, [c.embedding_text for c in chunks], cache, shard)
+    window_lists = [c.window_texts for c in chunks]
+    flat, window_stats = cached_embed(embedder, [t for texts in window_lists for t in texts], cache, shard)
+    bounds = np.cumsum([0, *(len(texts) for texts in window_lists)])
+    windows = [flat[start:end] for start, end in itertools.pairwise(bounds)]
     questions = list(dict.fromkeys(c.question for c in chunks if c.question))
     question_vectors, question_stats = cached_embed(embedder, questions, cache, shard)
-    return passage_vectors, questions, question_vectors, {"passages": passage_stats, "faq_questions": question_stats}
+    stats = {"passages": passage_stats, "windows": window_stats, "faq_questions": question_stats}
+    return passage_vectors, windows, questions, question_vectors, stats
 
 
 def build_index(
-    chunks: Sequence[corpus.CorpusChunk], vectors: Vectors, questions: list[str], question_vectors: Vectors
+    chunks: Sequence[corpus.CorpusChunk],
+    vectors: Vectors,
+    windows: Sequence[Vectors],
+    questions: list[str],
+    question_vectors: Vectors,
 ) -> KnowledgeIndex:
     passages = [
         IndexedPassage(
@@ -249,7 +260,7 @@ def build_index(
     faq = [(number, row_of[c.question]) for number, c in enumerate(chunks) if c.question]
     faq_questions = [FaqQuestion(passage=number, text=chunks[number].question or "") for number, _ in faq]
     faq_vectors = question_vectors[[row for _, row in faq]] if faq else None
-    return KnowledgeIndex(passages, vectors[: len(chunks)], faq_questions, faq_vectors)
+    return KnowledgeIndex(passages, vectors[: len(chunks)], faq_questions, faq_vectors, windows[: len(chunks)])
 
 
 # --- timing wrappers: the real engine and retriever, with the time of each step recorded ----------------------
@@ -443,6 +454,7 @@ def measure_size(
     size: int,
     chunks: Sequence[corpus.CorpusChunk],
     vectors: Vectors,
+    windows: Sequence[Vectors],
     questions: list[str],
     question_vectors: Vectors,
     embedder: Embedder,
@@ -455,7 +467,7 @@ def measure_size(
     result: dict[str, Any] = {"corpus": corpus.describe(subset)}
     before = rss_mb()
     with Phase("index") as build:
-        index = build_index(subset, vectors, used_questions, question_vectors[: len(used_questions)])
+        index = build_index(subset, vectors, windows, used_questions, question_vectors[: len(used_questions)])
     after = rss_mb()
     # The BM25 part alone, from terms computed beforehand (the rest of the build is mostly `terms`).
     with Phase("terms") as tokenize:
@@ -652,7 +664,7 @@ def main() -> None:
     log(f"corpus: {corpus_info}")
     with Phase("vectors") as vector_phase:
         part, parts = (int(x) for x in args.shard.split("/")) if args.warm_cache else (0, 1)
-        vectors, questions, question_vectors, cache_stats = corpus_vectors(
+        vectors, windows, questions, question_vectors, cache_stats = corpus_vectors(
             embedder, chunks, args.scratch, (part, parts)
         )
     cache_stats["phase"] = vector_phase.as_dict()
@@ -678,7 +690,7 @@ def main() -> None:
     for size in sizes:
         log(f"size {size}")
         out["sizes"][str(size)] = measure_size(
-            size, chunks, vectors, questions, question_vectors, embedder, queries, query_vectors, args
+            size, chunks, vectors, windows, questions, question_vectors, embedder, queries, query_vectors, args
         )
         log(f"size {size}: p95 turn hybrid {out['sizes'][str(size)]['turns']['hybrid']['turn_ms']['p95']} ms")
     out["scale"] = scale(out["sizes"])

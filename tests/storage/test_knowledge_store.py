@@ -34,6 +34,7 @@ def _save(store: SqlKnowledgeStore, doc: Document, approval: Approval | None = A
         chunks=chunks,
         embedder="e",
         vectors=_vectors(1),
+        window_vectors=[_vectors(2, 2)],
         question_vectors=_vectors(len(phrasings), 1),
     )
 

@@ -323,13 +323,21 @@ def _atoms(text: str, start: int, end: int, level: str, target: int) -> list[Spa
     elif level == "items":
         spans = _list_items(text, start, end)
     elif level == "sentences":
-        bounds = [start, *(m.end() for m in _SENTENCE_END.finditer(text, start, end)), end]
-        spans = list(itertools.pairwise(bounds))
+        spans = _sentence_bounds(text, start, end)
     elif level == "words":
         spans = [m.span() for m in _WORD.finditer(text, start, end)]
     else:
         spans = [(pos, min(pos + target, end)) for pos in range(start, end, target)]
     return [span for span in (_trim(text, *s) for s in spans) if span[1] > span[0]]
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentences and lines (list items, table rows) of a text, trimmed, empty ones left out."""
+    return [span for span in (_trim(text, *s) for s in _sentence_bounds(text, 0, len(text))) if span[1] > span[0]]
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> list[Span]:
+    return list(itertools.pairwise([start, *(m.end() for m in _SENTENCE_END.finditer(text, start, end)), end]))
 
 
 def _list_items(text: str, start: int, end: int) -> list[Span]:

@@ -16,6 +16,7 @@ from frontdesk.knowledge.documents import Approval, Chunk, Document, LoadFailure
 from frontdesk.knowledge.index import describe
 from frontdesk.knowledge.loaders import load_directory, load_faq
 from frontdesk.knowledge.store import KnowledgeStore
+from frontdesk.knowledge.windows import window_texts
 from frontdesk.providers.embedders import Embedder
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source id)
@@ -79,7 +80,13 @@ def ingest_sources(
             previous = stored.get(item.source_id)
             # Approval on ingest applies to new documents only: an owner's later draft or retire decision stands.
             approval = Approval.APPROVED if source.approve and previous is None else None
-            same = previous and previous.content_hash == item.content_hash and previous.embedder == embedder.name
+            # A document indexed before windows existed is embedded again: it would rank on its chunks alone.
+            same = (
+                previous
+                and previous.content_hash == item.content_hash
+                and previous.embedder == embedder.name
+                and previous.windowed
+            )
             if same and not rebuild:
                 report.unchanged.append(item.source_id)
                 continue
@@ -98,12 +105,20 @@ def ingest_sources(
     done = 0
     # One embedding call over many documents' texts, not one per document: fuller batches, fewer calls.
     for batch in _batches(pending, chunking.target_chars, chunking.max_chars):
-        texts = [text for entry in batch for text in (*entry.texts, *entry.phrasings)]
+        texts = [
+            text
+            for entry in batch
+            for text in (*entry.texts, *(w for chunk in entry.windows for w in chunk), *entry.phrasings)
+        ]
         vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dimension), np.float32)
         offset = 0
         for entry in batch:
             passages = vectors[offset : offset + len(entry.texts)]
             offset += len(entry.texts)
+            windows = []
+            for chunk_windows in entry.windows:
+                windows.append(vectors[offset : offset + len(chunk_windows)])
+                offset += len(chunk_windows)
             questions = vectors[offset : offset + len(entry.phrasings)]
             offset += len(entry.phrasings)
             store.save_document(
@@ -114,6 +129,7 @@ def ingest_sources(
                 chunks=entry.chunks,
                 embedder=embedder.name,
                 vectors=passages,
+                window_vectors=windows,
                 question_vectors=questions,
             )
             (report.updated if entry.document.source_id in stored else report.added).append(entry.document.source_id)
@@ -137,6 +153,7 @@ class _Prepared:
     approval: Approval | None
     chunks: list[Chunk]
     texts: list[str]  # what each chunk's vector embeds: its title and headings, then its text
+    windows: list[list[str]]  # each chunk's windows (knowledge/windows.py), also after its title and headings
     phrasings: list[str]  # an FAQ entry's question and alternatives
 
 
@@ -147,10 +164,12 @@ def _batches(
     size = 0
     for document, source_path, approval in pending:
         chunks = chunk_document(document, target_chars=target_chars, max_chars=max_chars)
-        texts = [f"{describe(document.title, c.heading_path)}\n{c.text}" for c in chunks]
+        contexts = [describe(document.title, c.heading_path) for c in chunks]
+        texts = [f"{context}\n{c.text}" for context, c in zip(contexts, chunks, strict=True)]
+        windows = [window_texts(context, c.text) for context, c in zip(contexts, chunks, strict=True)]
         phrasings = [document.question, *document.alternatives] if document.kind == "faq" and document.question else []
-        batch.append(_Prepared(document, source_path, approval, chunks, texts, phrasings))
-        size += len(texts) + len(phrasings)
+        batch.append(_Prepared(document, source_path, approval, chunks, texts, windows, phrasings))
+        size += len(texts) + sum(len(w) for w in windows) + len(phrasings)
         if size >= EMBED_BATCH:
             yield batch
             batch, size = [], 0

@@ -54,6 +54,7 @@ class Evidence:
                     "document_version": h.passage.document_version,
                     "score": round(h.score, 4),
                     "dense": round(h.dense, 4),
+                    "sentence": round(h.sentence, 4),
                     "lexical": round(h.lexical, 4),
                     "coverage": round(h.coverage, 4),
                     "confidence": round(confidence, 4),

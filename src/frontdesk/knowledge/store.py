@@ -25,6 +25,7 @@ class StoredDocument:
     chunks: int
     embedder: str
     updated_at: datetime
+    windowed: bool = True  # its chunks carry window vectors (False: indexed before windows existed)
 
 
 class KnowledgeStore(Protocol):
@@ -40,10 +41,12 @@ class KnowledgeStore(Protocol):
         chunks: Sequence[Chunk],
         embedder: str,
         vectors: Vectors,
+        window_vectors: Sequence[Vectors],
         question_vectors: Vectors,
     ) -> StoredDocument:
         """Insert or replace a document and its chunks atomically. `approval=None` keeps the current state
-        (draft for a new document). `question_vectors` embed the FAQ phrasings (question, alternatives)."""
+        (draft for a new document). `window_vectors` holds one (windows, dimension) array per chunk, possibly
+        empty (knowledge/windows.py); `question_vectors` embed the FAQ phrasings (question, alternatives)."""
         ...
 
     def set_approval(self, bot: str, source_ids: Sequence[str], approval: Approval) -> list[str]:
@@ -55,5 +58,5 @@ class KnowledgeStore(Protocol):
         ...
 
     def load_index(self, bot: str, embedder: str) -> KnowledgeIndex:
-        """Every approved document's chunks embedded by `embedder`."""
+        """Every approved document's chunks embedded by `embedder`, with their window vectors."""
         ...

@@ -1,4 +1,4 @@
-"""Documents and chunks in SQL; embeddings are float32 bytes beside each chunk."""
+"""Documents and chunks in SQL; embeddings are float32 bytes beside each chunk, its windows' float16 bytes too."""
 
 from __future__ import annotations
 
@@ -39,11 +39,12 @@ class SqlKnowledgeStore:
         chunks: Sequence[Chunk],
         embedder: str,
         vectors: Vectors,
+        window_vectors: Sequence[Vectors],
         question_vectors: Vectors,
     ) -> StoredDocument:
         phrasings = _phrasings(document)
-        if len(vectors) != len(chunks) or len(question_vectors) != len(phrasings):
-            raise ValueError("one vector per chunk and per FAQ phrasing")
+        if len(vectors) != len(chunks) or len(window_vectors) != len(chunks) or len(question_vectors) != len(phrasings):
+            raise ValueError("one vector and one array of window vectors per chunk, one vector per FAQ phrasing")
         with Session(self.engine) as session, session.begin():
             row = session.scalar(
                 select(DocumentRow).where(DocumentRow.bot == bot, DocumentRow.source_id == document.source_id)
@@ -73,7 +74,7 @@ class SqlKnowledgeStore:
             row.updated_at = utcnow()
             if approval is not None:
                 row.approval = approval.value
-            for chunk, vector in zip(chunks, vectors, strict=True):
+            for chunk, vector, windows in zip(chunks, vectors, window_vectors, strict=True):
                 row.chunks.append(
                     ChunkRow(
                         role="passage",
@@ -84,6 +85,7 @@ class SqlKnowledgeStore:
                         end=chunk.end,
                         embedder=embedder,
                         embedding=_to_bytes(vector),
+                        windows=np.asarray(windows, dtype="<f2").tobytes(),  # half precision, as the index keeps them
                     )
                 )
             for ordinal, (text, vector) in enumerate(zip(phrasings, question_vectors, strict=True)):
@@ -129,6 +131,7 @@ class SqlKnowledgeStore:
     def load_index(self, bot: str, embedder: str) -> KnowledgeIndex:
         passages: list[IndexedPassage] = []
         vectors: list[bytes] = []
+        windows: list[bytes] = []
         questions: list[FaqQuestion] = []
         question_vectors: list[bytes] = []
         faq_passage: dict[int, int] = {}
@@ -161,10 +164,14 @@ class SqlKnowledgeStore:
                         )
                     )
                     vectors.append(chunk.embedding)
+                    windows.append(chunk.windows or b"")
                 elif doc.id in faq_passage:
                     questions.append(FaqQuestion(passage=faq_passage[doc.id], text=chunk.text))
                     question_vectors.append(chunk.embedding)
-        return KnowledgeIndex(passages, _from_bytes(vectors), questions, _from_bytes(question_vectors))
+        passage_vectors = _from_bytes(vectors)
+        dimension = passage_vectors.shape[1]
+        window_vectors = [np.frombuffer(b, dtype="<f2").reshape(-1, dimension) for b in windows]
+        return KnowledgeIndex(passages, passage_vectors, questions, _from_bytes(question_vectors), window_vectors)
 
 
 def _phrasings(document: Document) -> list[str]:
@@ -186,6 +193,7 @@ def _stored(row: DocumentRow) -> StoredDocument:
         chunks=sum(1 for c in row.chunks if c.role == "passage"),
         embedder=row.chunks[0].embedder if row.chunks else "",
         updated_at=aware(row.updated_at),
+        windowed=all(c.windows is not None for c in row.chunks if c.role == "passage"),
     )
 
 

@@ -72,6 +72,9 @@ class ChunkRow(Base):
     end: Mapped[int] = mapped_column(Integer)
     embedder: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    # A passage's window vectors (knowledge/windows.py), float16 rows concatenated; b"" when it has none, NULL
+    # when it was indexed before windows existed.
+    windows: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
     document: Mapped[DocumentRow] = relationship(back_populates="chunks")
 
