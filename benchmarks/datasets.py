@@ -8,9 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from frontdesk.config import BUILTIN_REASONS
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 DEMO = REPO / "examples" / "helpcenter"
+# These suites measure answering from knowledge. Handing off to a person is measured on the demo's escalation
+# sets; here a handoff (two misses in a row, a finance question read as a payment matter) would turn every later
+# turn of a conversation into a miss, so the bots are built without one.
+NO_HANDOFF = "escalation:\n  reasons:\n" + "".join(f"    {r}: {{enabled: false}}\n" for r in BUILTIN_REASONS)
 
 
 def _write(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -45,7 +51,8 @@ def plausible(scratch: Path) -> tuple[Path, Path]:
         tags = [item["kind"], "ambiguous" if len(sources) > 3 else "self-contained"]
         expect = {"decision": "answer", "sources": sources}
         rows.append({"id": f"plausible-{number:03d}", "turns": [item["question"]], "expect": expect, "tags": tags})
-    config = _bot(scratch / "plausible", "plausible", [{"type": "directory", "path": str(root / "docs")}])
+    docs = [{"type": "directory", "path": str(root / "docs")}]
+    config = _bot(scratch / "plausible", "plausible", docs, NO_HANDOFF)
     return config, _write(scratch / "plausible" / "testset.jsonl", rows)
 
 
@@ -77,6 +84,6 @@ def mtrag(scratch: Path) -> list[tuple[str, Path, Path]]:
             else:
                 expect = {"decision": "answer", "sources": [f"{pid}.md" for pid in task["gold_passage_ids"]]}
             rows.append({"id": task["task_id"], "turns": turns, "expect": expect, "tags": [kind.lower()]})
-        config = _bot(folder, f"mtrag-{domain}", [{"type": "directory", "path": str(kb)}])
+        config = _bot(folder, f"mtrag-{domain}", [{"type": "directory", "path": str(kb)}], NO_HANDOFF)
         result.append((domain, config, _write(folder / "testset.jsonl", rows)))
     return result

@@ -91,3 +91,13 @@ def test_bots_sharing_a_database_do_not_see_each_others_documents(store: SqlKnow
     _save(store, Document("a.md", "A", "text"))
     assert store.list_documents("other") == []
     assert len(store.load_index("other", "e")) == 0
+
+
+def test_window_bytes_that_are_not_unit_vectors_are_ignored_not_ranked_on() -> None:
+    from frontdesk.storage.knowledge_store import _windows
+
+    unit = np.eye(2, 8, dtype=np.float32)
+    assert _windows(unit.astype("<f2").tobytes(), 8).shape == (2, 8)
+    assert _windows(unit.astype("<f4").tobytes(), 8).shape == (0, 8)  # float32 bytes from another version
+    assert _windows(b"\x00" * 7, 8).shape == (0, 8)
+    assert _windows(b"", 8).shape == (0, 8)

@@ -200,10 +200,11 @@ class ConversationEngine:
     def _threshold(self, previous: list[PastTurn]) -> float:
         """The answer threshold for this turn. Right after a miss (the fallback, or a clarifying question the
         customer has now answered) a barely confident answer is more likely another miss than the fix, and a
-        second miss hands the conversation to a person: the answer must be clearly confident instead. Setting
-        the scene ("i'm the manager at our deli") was no miss."""
+        second miss hands the conversation to a person (unless the bot is set not to): the answer must be clearly
+        confident instead. Setting the scene ("i'm the manager at our deli") was no miss."""
         missed = bool(previous) and previous[0].reason in (*FAILED, "underspecified")
-        return self.config.answer.threshold + (AFTER_A_MISS if missed else 0.0)
+        hands_off = "repeated_failure" not in self._escalation().disabled
+        return self.config.answer.threshold + (AFTER_A_MISS if missed and hands_off else 0.0)
 
     def _decide(
         self,

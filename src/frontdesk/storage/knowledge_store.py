@@ -170,8 +170,20 @@ class SqlKnowledgeStore:
                     question_vectors.append(chunk.embedding)
         passage_vectors = _from_bytes(vectors)
         dimension = passage_vectors.shape[1]
-        window_vectors = [np.frombuffer(b, dtype="<f2").reshape(-1, dimension) for b in windows]
+        window_vectors = [_windows(b, dimension) for b in windows]
         return KnowledgeIndex(passages, passage_vectors, questions, _from_bytes(question_vectors), window_vectors)
+
+
+def _windows(data: bytes, dimension: int) -> Vectors:
+    """A chunk's window vectors; none (its own vector stands in) when the bytes cannot be unit vectors of this
+    dimension, e.g. written by another version: a ranking on garbage would be worse than one without windows."""
+    if not data or len(data) % (2 * dimension):
+        return np.zeros((0, dimension), dtype=np.float16)
+    vectors = np.frombuffer(data, dtype="<f2").reshape(-1, dimension)
+    norms = np.linalg.norm(vectors.astype(np.float32), axis=1)
+    if not np.all(np.abs(norms - 1.0) < 0.01):
+        return np.zeros((0, dimension), dtype=np.float16)
+    return vectors
 
 
 def _phrasings(document: Document) -> list[str]:
