@@ -35,8 +35,21 @@ class _Unit:
     kind: str  # "sentence", "item", "row", "code", "heading"
 
 
-def extract_answer(query: str, passage: IndexedPassage, lexical: BM25Index, *, max_chars: int = 600) -> str:
-    """The span of the passage that best answers the query, kept whole where it is a list, table or code."""
+# With window similarities, a sentence is chosen by its meaning; the words it shares with the question only break
+# near-ties ("is it gone forever?" shares no word with "you can restore it within 30 days").
+LEXICAL_SHARE = 0.1
+
+
+def extract_answer(
+    query: str,
+    passage: IndexedPassage,
+    lexical: BM25Index,
+    *,
+    max_chars: int = 600,
+    windows: Sequence[tuple[str, float]] = (),
+) -> str:
+    """The span of the passage that best answers the query, kept whole where it is a list, table or code.
+    `windows`: the passage's windows (knowledge/windows.py) with the query's cosine to each."""
     if passage.kind == "faq" and passage.answer:
         return passage.answer
     units = _units(passage.text)
@@ -44,6 +57,10 @@ def extract_answer(query: str, passage: IndexedPassage, lexical: BM25Index, *, m
         return passage.text[:max_chars]
     query_terms = set(terms(f"{query}"))
     weights = [sum(lexical.term_idf(t) for t in query_terms & set(terms(u.text))) for u in units]
+    meaning = [_similarity(u, windows) for u in units]
+    if any(m is not None for m in meaning):
+        top = max(weights) or 1.0
+        weights = [-1.0 if m is None else m + LEXICAL_SHARE * w / top for m, w in zip(meaning, weights, strict=True)]
     best = max(range(len(units)), key=lambda i: (weights[i], -i))
     if units[best].kind == "heading" and best + 1 < len(units):
         best += 1
@@ -93,6 +110,15 @@ def cite(hits: Sequence[Hit], *, limit: int, passage_chars: int = 500) -> list[C
         if len(citations) == limit:
             break
     return citations
+
+
+def _similarity(unit: _Unit, windows: Sequence[tuple[str, float]]) -> float | None:
+    """The cosine of the window that holds this unit (a heading has none: it is never the answer itself)."""
+    if unit.kind == "heading":
+        return None
+    text = unit.text.strip()
+    held = [cosine for window, cosine in windows if text and (text in window or window.strip() in text)]
+    return max(held) if held else None
 
 
 def _units(text: str) -> list[_Unit]:

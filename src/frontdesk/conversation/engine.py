@@ -31,6 +31,7 @@ from frontdesk.events import (
 )
 from frontdesk.knowledge.retrieval import Evidence, Retriever
 from frontdesk.knowledge.terms import stem
+from frontdesk.knowledge.windows import windows
 from frontdesk.understanding.language import unsupported_language_reply
 from frontdesk.understanding.reader import Reader, Understanding
 from frontdesk.understanding.vagueness import is_statement, is_vague
@@ -246,7 +247,10 @@ class ConversationEngine:
             return Outcome("fallback", answer.wording("fallback", language), evidence.confidence, [], "low_confidence")
         scored = list(zip(evidence.hits, evidence.confidences, strict=True))
         best, _ = max(scored[:3], key=lambda pair: pair[1])  # the first of equals, as ranked
-        text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars)
+        similarities = index.window_similarities(best.passage.chunk_id, retriever.query_vector(evidence.asked))
+        spans = windows(best.passage.text)
+        pairs = list(zip(spans, similarities, strict=True)) if len(spans) == len(similarities) else []
+        text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars, windows=pairs)
         supporting = [best, *(h for h, c in scored if h is not best and c >= answer.cite_threshold)]
         return Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
 

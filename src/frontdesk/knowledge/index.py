@@ -98,6 +98,7 @@ class KnowledgeIndex:
         )
         self._window_counts = counts if windows is not None else np.zeros(len(self.passages), dtype=np.int64)
         self._window_starts = np.cumsum(self._window_counts) - self._window_counts  # each passage's first row
+        self._positions = {passage.chunk_id: i for i, passage in enumerate(self.passages)}
         self.question_vectors = (
             np.ascontiguousarray(question_vectors, dtype=np.float32)
             if question_vectors is not None and len(self.questions)
@@ -146,6 +147,16 @@ class KnowledgeIndex:
         sentence that answers; the window keeps it."""
         own, sentence = self._similarities(query_vector, None)
         return np.asarray((1 - WINDOW_WEIGHT) * own + WINDOW_WEIGHT * sentence, dtype=np.float32)
+
+    def window_similarities(self, chunk_id: int, query_vector: Vectors) -> list[float]:
+        """The query's cosine to each window of one passage, in the order of `windows.windows(text)`; empty for a
+        passage without windows. The composer picks the sentence that answers with it."""
+        position = self._positions.get(chunk_id)
+        if position is None or not self._window_counts[position]:
+            return []
+        start = int(self._window_starts[position])
+        rows = self.window_vectors[start : start + int(self._window_counts[position])].astype(np.float32)
+        return [float(x) for x in rows @ query_vector]
 
     def _similarities(self, query_vector: Vectors, also: np.ndarray | None) -> tuple[Vectors, Vectors]:
         """Every passage's own cosine, and its best window's: scored for the shortlist (and `also`), the
