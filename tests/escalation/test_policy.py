@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from frontdesk.config import EscalationConfig
-from frontdesk.escalation.policy import EscalationPolicy
+from frontdesk.escalation.policy import EscalationPolicy, PastTurn
 from frontdesk.escalation.signals import Signal
 from frontdesk.testing.fakes import KeywordDetector
+from frontdesk.understanding.frustration import Frustration
+from frontdesk.understanding.language import Language
+from frontdesk.understanding.reader import Understanding
+from frontdesk.understanding.sentiment import Sentiment
 
 POLICY = EscalationPolicy(EscalationConfig(), KeywordDetector({}))
 ACCOUNT = [Signal("account_specific", 0.97, "model 0.97")]
@@ -72,3 +77,25 @@ def test_asking_for_a_quote_hands_off_to_sales_even_with_a_confident_answer() ->
     lead = [Signal("high_value_lead", 0.76, "model 0.76")]
     assert not POLICY.answer_first(lead, "answered", 0.95, "could you send us a quote for enterprise", "")
     assert POLICY.answer_first(lead, "answered", 0.95, "what does enterprise include", "")
+
+
+def _calm(text: str) -> Understanding:
+    return Understanding(
+        text, Language("en", 0.99), True, None, Sentiment("neutral", 0.9, 0.05), Frustration(0.0, "none", ())
+    )
+
+
+@pytest.mark.parametrize(
+    ("previous", "reply_reason", "escalates"),
+    [
+        (PastTurn("answer", "answered", (), 0.55), "low_confidence", True),  # the unsure answer missed too
+        (PastTurn("answer", "answered", (), 0.95), "low_confidence", False),  # a sure answer, then a new question
+        (PastTurn("answer", "answered", (), 0.55), "answered", False),  # and this one is answered
+    ],
+)
+def test_moving_past_a_barely_confident_answer_to_another_miss_is_a_repeated_failure(
+    previous: PastTurn, reply_reason: str, escalates: bool
+) -> None:
+    text = "what about sage payroll then"
+    reasons = POLICY.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [previous], reply_reason)
+    assert ("repeated_failure" in {s.reason for s in reasons}) is escalates

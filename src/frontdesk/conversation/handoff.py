@@ -230,6 +230,7 @@ def past_turns(history: list[StoredEvent]) -> list[PastTurn]:
             str(e.payload.get("decision", "")),
             str(e.payload.get("reason", "")),
             tuple(_signal(d) for d in e.payload.get("deferred", [])),
+            float(e.payload.get("confidence", 1.0)),
         )
         for e in history
         if e.type == ReplySent.type

@@ -101,6 +101,10 @@ _PUSHBACK = re.compile(
     re.IGNORECASE,
 )
 
+# An answer this unsure that the customer moves straight past ("what about … then") most likely missed too.
+MARGINAL = 0.6
+_MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
+
 Floats = npt.NDArray[np.float32]
 
 
@@ -128,6 +132,7 @@ class PastTurn:
     decision: str
     reason: str
     deferred: tuple[Signal, ...] = ()  # reasons an answer was tried first for
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -196,10 +201,13 @@ class EscalationPolicy:
             found.append(Signal("low_confidence", 1.0, f"said the answer did not help: {match.group(0)!r}"))
             found.extend(previous.deferred)
         elif (
-            previous is not None and previous.decision == "answer" and reply_reason in FAILED and _PUSHBACK.search(text)
+            previous is not None
+            and previous.decision == "answer"
+            and reply_reason in FAILED
+            and (_PUSHBACK.search(text) or (previous.confidence < MARGINAL and _MOVES_ON.search(text)))
         ):
-            # "ok but is there any way at all…" after an answer, and no answer now: that answer did not help
-            # either, so this is the second miss in a row.
+            # "ok but is there any way at all…" after an answer, or "what about sage then" after a barely
+            # confident one, and no answer now: that answer did not help either, so this is the second miss.
             found.append(Signal("repeated_failure", 1.0, "pushed back on the answer, and no answer now"))
             found.append(Signal("low_confidence", 1.0, "no confident answer to the follow-up"))
         accepted = previous is not None and previous.decision == "fallback" and _YES.match(text) is not None
