@@ -99,3 +99,12 @@ def test_moving_past_a_barely_confident_answer_to_another_miss_is_a_repeated_fai
     text = "what about sage payroll then"
     reasons = POLICY.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [previous], reply_reason)
     assert ("repeated_failure" in {s.reason for s in reasons}) is escalates
+
+
+def test_asking_whether_something_is_how_it_works_is_settled_unless_a_charge_is_named() -> None:
+    payment = [Signal("payment", 0.95, "model 0.95")]
+    cited = "Customers in the EU with a valid VAT ID are invoiced without VAT (reverse charge)."
+    question = "we're a german company and there's no VAT on our invoice, is that a mistake?"
+    assert POLICY.answer_first(payment, "answered", 0.6, question, cited)
+    named = "the summary said $960 but my card was charged $1,920, is that right?"
+    assert not POLICY.answer_first(payment, "answered", 0.6, named, cited)

@@ -69,6 +69,14 @@ _SELF_SERVICE = re.compile(
     r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b",
     re.IGNORECASE,
 )
+# "is that normal?", "is this a mistake?": whether something is how the product works.
+_WHETHER_EXPECTED = re.compile(
+    r"\b(?:is|was|are) (?:that|this|it|they) (?:a mistake|an error|a bug|right|correct|normal|expected|intended|"
+    r"on purpose|supposed to)\b",
+    re.IGNORECASE,
+)
+# A charge or record of the customer's own: an amount or a reference ("$1,920", "KW-60417").
+_PARTICULAR = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\b\d+[.,]\d{2}\b|\b[a-z]{1,4}-?\d{3,}\b", re.IGNORECASE)
 # A symptom specific enough to look up: an error code or a quoted message ("429", "'Workspace suspended'").
 _SYMPTOM = re.compile(r"\b\d{3,}\b|(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,80})[\"”'’]")
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
@@ -292,7 +300,10 @@ class EscalationPolicy:
 
 def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
     """The message asks for what the cited knowledge gives: how to do something on one's own account ("I want
-    to cancel", "is it gone forever?"), or what a documented error means ("getting 429 errors")."""
+    to cancel", "is it gone forever?"), what a documented error means ("getting 429 errors"), or whether
+    something is how it works ("no VAT on our invoice, is that a mistake?") with no charge of theirs named."""
+    if reason in ("payment", "bug_report") and _WHETHER_EXPECTED.search(text) and not _PARTICULAR.search(text):
+        return True
     if reason == "account_specific":
         return _SELF_SERVICE.search(text) is not None and not asks_to_act(text)
     if reason == "bug_report":
