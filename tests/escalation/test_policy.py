@@ -108,3 +108,8 @@ def test_asking_whether_something_is_how_it_works_is_settled_unless_a_charge_is_
     assert POLICY.answer_first(payment, "answered", 0.6, question, cited)
     named = "the summary said $960 but my card was charged $1,920, is that right?"
     assert not POLICY.answer_first(payment, "answered", 0.6, named, cited)
+
+
+def test_an_instruction_about_ones_own_account_is_shown_how() -> None:
+    assert POLICY.answer_first(ACCOUNT, "answered", 0.6, "shut down my account and wipe everything", "")
+    assert not POLICY.answer_first(ACCOUNT, "answered", 0.6, "please shut down my account and wipe everything", "")

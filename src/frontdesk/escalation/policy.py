@@ -61,12 +61,15 @@ NEVER_ANSWER_FIRST = ("human_requested", "negative_sentiment", "legal", "repeate
 # Below ANSWER_FIRST, an answer as confident as this still comes first when the message itself says the knowledge
 # is what is wanted: the customer asks how to do it themselves, or quotes a symptom the article documents.
 SETTLED = 0.5
-# "how do I…", "is it…", "I want to…": asking what to do or what happens, not asking staff to act.
+# "how do I…", "is it…", "I want to…", "cancel my plan": what to do or what happens, not asking staff to act.
 _SELF_SERVICE = re.compile(
     r"\b(?:how (?:do|can|should|would) (?:i|we)|how (?:i|we) (?:can|could|do)|how to|"
     r"what (?:do|should|can) (?:i|we) do|what happens|"
     r"is (?:it|there|this)|are (?:they|there)|can (?:i|we)|where (?:do|can|is)|"
-    r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b",
+    r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b"
+    # an instruction about one's own account the article shows how to carry out: "cancel my subscription"
+    r"|^\W*(?:cancel|delete|close|shut down|remove|wipe|erase|deactivate|downgrade|upgrade|export|change|reset|"
+    r"turn off|switch)\b[^.?!]{0,30}\b(?:my|our)\b",
     re.IGNORECASE,
 )
 # "is that normal?", "is this a mistake?": whether something is how the product works.
