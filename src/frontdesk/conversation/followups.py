@@ -54,6 +54,7 @@ def with_context(message: str, previous_query: str) -> str:
 
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+SCENE_SHARE = 0.75  # the question is at most this share of the message's words
 
 
 def question_sentence(message: str) -> str | None:
@@ -61,4 +62,7 @@ def question_sentence(message: str) -> str | None:
     ahead can i see my rota offline?"), or None when the message is a single sentence or asks several things."""
     sentences = [s.strip() for s in _SENTENCE.findall(message) if len(words(s)) >= 3]
     questions = [s for s in sentences if s.endswith("?")]
-    return questions[0] if len(sentences) > 1 and len(questions) == 1 else None
+    if len(sentences) < 2 or len(questions) != 1:
+        return None
+    # Worth a second embedding only when the scene is a good part of the message.
+    return questions[0] if len(words(questions[0])) <= SCENE_SHARE * len(words(message)) else None
