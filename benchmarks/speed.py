@@ -311,6 +311,13 @@ class TimedRetriever(Retriever):
             if self._retrieving:
                 self.embed_in_retrieve_seconds += spent
 
+    def prefetch(self, *args: Any, **kwargs: Any) -> None:
+        began = time.perf_counter()
+        try:
+            super().prefetch(*args, **kwargs)
+        finally:
+            self.embed_seconds += time.perf_counter() - began
+
     def retrieve(self, *args: Any, **kwargs: Any) -> Evidence:
         self.retrievals += 1
         began = time.perf_counter()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from frontdesk.bot import Bot
+from frontdesk.config import load_config
 from frontdesk.conversation.followups import is_follow_up, question_sentence
+from tests.kb import BOT_YAML, write_kb
 
 
 @pytest.mark.parametrize(
@@ -33,3 +38,19 @@ def test_the_question_is_found_among_the_scene_setting() -> None:
 )
 def test_no_single_question_to_pull_out(message: str) -> None:
     assert question_sentence(message) is None
+
+
+def test_a_follow_up_turn_embeds_the_message_and_its_search_in_one_call(tmp_path: Path) -> None:
+    path = write_kb(tmp_path, BOT_YAML)
+    bot = Bot.from_config(load_config(path), database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    bot.ingest()
+    calls: list[int] = []
+    embed = bot.embedder.embed
+    bot.embedder.embed = lambda texts: calls.append(len(texts)) or embed(texts)  # type: ignore[method-assign]
+    conversation = bot.engine.start()
+    bot.engine.handle_message(conversation.id, "how long is the refund window for annual plans")
+    calls.clear()
+    reply = bot.engine.handle_message(conversation.id, "and for monthly ones?")
+    assert calls == [2]  # the message and "previous question + message", together
+    assert reply.decision in ("answer", "fallback")
+    bot.close()

@@ -102,12 +102,14 @@ class ConversationEngine:
             self.store.append(conversation_id, [MessageReceived(text=text)])
             turn = Turn(conversation, text, history, self._retriever(), started)
             try:
+                searches = _earlier_searches(history)
+                turn.retriever.prefetch([text, *_likely_searches(text, searches)])
                 vector = turn.retriever.query_vector(text)
                 turn.understanding = self._reader().read(text, vector, earlier_turns(history))
                 if conversation.status == "collecting":
                     return self.handoff.collect_details(turn)
                 if turn.understanding.supported_language:
-                    turn.evidence = self._retrieve(turn.retriever, text, _earlier_searches(history))
+                    turn.evidence = self._retrieve(turn.retriever, text, searches)
                     turn.understanding = self._in_context(turn.understanding, turn.evidence, turn.retriever)
                 previous = past_turns(history)[-1:]
                 outcome = self._decide(
@@ -253,6 +255,13 @@ class ConversationEngine:
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars, windows=pairs)
         supporting = [best, *(h for h, c in scored if h is not best and c >= answer.cite_threshold)]
         return Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
+
+
+def _likely_searches(text: str, earlier: list[tuple[str, set[str]]]) -> list[str]:
+    """What `_retrieve` will search for besides the message: a follow-up is searched with the previous question.
+    (The other searches happen only when the first finds nothing confident; embedding them on speculation cost
+    more at the median than it saved in the tail.)"""
+    return [with_context(text, earlier[-1][0])] if earlier and is_follow_up(text) else []
 
 
 def _earlier_searches(history: list[StoredEvent]) -> list[tuple[str, set[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frontdesk.config import RetrievalConfig
@@ -98,6 +99,17 @@ class Retriever:
         else:
             self._cache.move_to_end(query)
         return vector
+
+    def prefetch(self, asked: Sequence[str]) -> None:
+        """Embed in one call every text a turn may search for: the embedder's cost is mostly reading its
+        weights, so two texts in one batch cost far less than two calls (about 23 against 38 ms here)."""
+        queries = [q for q in dict.fromkeys(expand(a, self.synonyms) for a in asked) if q not in self._cache]
+        if len(queries) < 2:
+            return
+        for query, vector in zip(queries, self.embedder.embed(queries), strict=True):
+            self._cache[query] = vector
+        while len(self._cache) > 2048:
+            self._cache.popitem(last=False)
 
     def query_vector(self, asked: str) -> Vectors:
         """The vector `retrieve(asked)` searches with (cached): understanding reads the same one, so a turn
