@@ -8,7 +8,7 @@ import pytest
 
 from frontdesk.bot import Bot
 from frontdesk.config import load_config
-from frontdesk.conversation.followups import is_follow_up, question_sentence
+from frontdesk.conversation.followups import is_follow_up, question_sentence, stands_alone
 from tests.kb import BOT_YAML, write_kb
 
 
@@ -53,4 +53,30 @@ def test_a_follow_up_turn_embeds_the_message_and_its_search_in_one_call(tmp_path
     reply = bot.engine.handle_message(conversation.id, "and for monthly ones?")
     assert calls == [2]  # the message and "previous question + message", together
     assert reply.decision in ("answer", "fallback")
+    bot.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "alone"),
+    [
+        ("and is there a free trial?", True),
+        ("and how do I reset my password?", True),
+        ("and if I pay monthly?", False),
+        ("and what about 2fa?", False),
+        ("and for a team of 10?", False),
+    ],
+)
+def test_a_follow_up_that_is_a_whole_question_stands_alone(message: str, alone: bool) -> None:
+    assert stands_alone(message) is alone
+
+
+def test_a_whole_new_question_after_and_is_not_searched_with_the_previous_one(tmp_path: Path) -> None:
+    path = write_kb(tmp_path, BOT_YAML)
+    bot = Bot.from_config(load_config(path), database_url=f"sqlite:///{tmp_path / 'bot.db'}")
+    bot.ingest()
+    conversation = bot.engine.start()
+    first = bot.engine.handle_message(conversation.id, "how much does the pro plan cost per user")
+    assert first.citations[0].source == "plans/pricing.md"
+    reply = bot.engine.handle_message(conversation.id, "and how do I reset my password?")
+    assert reply.decision == "answer" and reply.citations[0].source == "account/password.md"
     bot.close()

@@ -12,7 +12,13 @@ from typing import Any
 
 from frontdesk.config import BotConfig
 from frontdesk.conversation.compose import Citation, cite, extract_answer
-from frontdesk.conversation.followups import is_follow_up, might_follow_up, question_sentence, with_context
+from frontdesk.conversation.followups import (
+    is_follow_up,
+    might_follow_up,
+    question_sentence,
+    stands_alone,
+    with_context,
+)
 from frontdesk.conversation.handoff import Handoff, past_turns
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.conversation.turn import Decision, Outcome, Reply, Turn, earlier_turns
@@ -170,9 +176,13 @@ class ConversationEngine:
         """Search the message; a follow-up is searched with the question it follows. A message that may or may
         not lean on the previous one, and finds no confident answer alone, is searched again with it: that
         evidence wins only when it is better and stays on the previous turn's documents."""
-        if earlier and is_follow_up(text):
-            return retriever.retrieve(with_context(text, earlier[-1][0]))
         evidence = retriever.retrieve(text)
+        if earlier and is_follow_up(text):
+            # "and for a team of 10?" needs the question it follows; "and is there a free trial?" does not, and
+            # searched with "how much is pro?" it would find pricing again. Both vectors come from one batch.
+            combined = retriever.retrieve(with_context(text, earlier[-1][0]))
+            alone_answers = stands_alone(text) and evidence.confidence >= self.config.answer.threshold
+            return evidence if alone_answers else combined
         question = question_sentence(text) if evidence.confidence < self.config.answer.threshold else None
         if question is not None:
             # The scene around a question dilutes it; the question alone counts when it finds one of the

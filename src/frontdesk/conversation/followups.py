@@ -44,6 +44,22 @@ def is_follow_up(message: str) -> bool:
     return len(tokens) <= SHORT and any(w in _ANAPHORA for w in tokens)
 
 
+_FULL_QUESTION = re.compile(
+    r"^(?:is|are|do|does|did|can|could|will|would|should|how|what|where|when|why|which|who)\b(?! about\b| if\b)"
+)
+
+
+def stands_alone(message: str) -> bool:
+    """A follow-up that is a whole question of its own once its opener is gone ("and is there a free trial?"),
+    unlike a condition or a fragment that needs the question before ("and if I pay monthly?", "and for 10?")."""
+    text = message.strip().lower()
+    for opener in sorted(_OPENERS, key=len, reverse=True):
+        if text.startswith(opener):
+            text = text[len(opener) :].lstrip(" ,")
+            break
+    return _FULL_QUESTION.match(text) is not None and len(words(text)) >= 3
+
+
 def might_follow_up(message: str) -> bool:
     """Short enough that it may lean on the previous question ("for 10 people?"): worth a second search."""
     return len(words(message)) <= SHORT
