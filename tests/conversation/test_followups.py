@@ -80,3 +80,8 @@ def test_a_whole_new_question_after_and_is_not_searched_with_the_previous_one(tm
     reply = bot.engine.handle_message(conversation.id, "and how do I reset my password?")
     assert reply.decision == "answer" and reply.citations[0].source == "account/password.md"
     bot.close()
+
+
+def test_a_question_that_points_back_does_not_stand_alone() -> None:
+    assert not stands_alone("and is it taxed in the uk?")
+    assert stands_alone("and is there a free trial?")

@@ -51,13 +51,15 @@ _FULL_QUESTION = re.compile(
 
 def stands_alone(message: str) -> bool:
     """A follow-up that is a whole question of its own once its opener is gone ("and is there a free trial?"),
-    unlike a condition or a fragment that needs the question before ("and if I pay monthly?", "and for 10?")."""
+    unlike a condition, a fragment or a pointer back ("and if I pay monthly?", "and for 10?", "and is it taxed?")."""
     text = message.strip().lower()
     for opener in sorted(_OPENERS, key=len, reverse=True):
         if text.startswith(opener):
             text = text[len(opener) :].lstrip(" ,")
             break
-    return _FULL_QUESTION.match(text) is not None and len(words(text)) >= 3
+    tokens = words(text)
+    points_back = any(w in _ANAPHORA and w != "there" for w in tokens)  # "is there" points nowhere; "is it" does
+    return _FULL_QUESTION.match(text) is not None and len(tokens) >= 3 and not points_back
 
 
 def might_follow_up(message: str) -> bool:
