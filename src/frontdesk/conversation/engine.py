@@ -176,13 +176,15 @@ class ConversationEngine:
         """Search the message; a follow-up is searched with the question it follows. A message that may or may
         not lean on the previous one, and finds no confident answer alone, is searched again with it: that
         evidence wins only when it is better and stays on the previous turn's documents."""
-        evidence = retriever.retrieve(text)
         if earlier and is_follow_up(text):
             # "and for a team of 10?" needs the question it follows; "and is there a free trial?" does not, and
             # searched with "how much is pro?" it would find pricing again. Both vectors come from one batch.
-            combined = retriever.retrieve(with_context(text, earlier[-1][0]))
-            alone_answers = stands_alone(text) and evidence.confidence >= self.config.answer.threshold
-            return evidence if alone_answers else combined
+            if stands_alone(text):
+                alone = retriever.retrieve(text)
+                if alone.confidence >= self.config.answer.threshold:
+                    return alone
+            return retriever.retrieve(with_context(text, earlier[-1][0]))
+        evidence = retriever.retrieve(text)
         question = question_sentence(text) if evidence.confidence < self.config.answer.threshold else None
         if question is not None:
             # The scene around a question dilutes it; the question alone counts when it finds one of the
@@ -249,9 +251,8 @@ class ConversationEngine:
         if intent is not None and intent.out_of_scope_by == "examples":
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         confident = evidence.confidence >= threshold and bool(evidence.hits)
-        if (
-            not confident and not asked_already and is_statement(understanding.text)
-        ):  # "i'm the manager at our deli": and the question?
+        # "i'm the manager at our deli": the question is still to come (asked once; after that it is a miss).
+        if not confident and not asked_already and is_statement(understanding.text):
             return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "statement")
         if intent is not None and intent.out_of_scope_by == "threshold" and not confident:
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")

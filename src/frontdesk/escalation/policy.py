@@ -307,8 +307,8 @@ def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
     something is how it works ("no VAT on our invoice, is that a mistake?") with no charge of theirs named."""
     if reason in ("payment", "bug_report") and _WHETHER_EXPECTED.search(text) and not _PARTICULAR.search(text):
         return True
-    if reason == "account_specific":
-        return _SELF_SERVICE.search(text) is not None and not asks_to_act(text)
+    if reason == "account_specific":  # `answer_first` has already handed off whatever asks staff to act
+        return _SELF_SERVICE.search(text) is not None
     if reason == "bug_report":
         cited = cited.lower()
         return any((m.group(1) or m.group(0)).lower() in cited for m in _SYMPTOM.finditer(text))

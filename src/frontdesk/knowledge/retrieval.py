@@ -81,6 +81,9 @@ def passage_confidence(hit: Hit, ranking: Ranking, weights: dict[str, float] = W
     return 1.0 / (1.0 + math.exp(-z))
 
 
+CACHED_QUERIES = 2048  # query vectors kept, least recently used dropped first
+
+
 class Retriever:
     def __init__(self, index: KnowledgeIndex, embedder: Embedder, config: RetrievalConfig) -> None:
         self.index = index
@@ -93,9 +96,7 @@ class Retriever:
         vector = self._cache.get(query)
         if vector is None:
             vector = self.embedder.embed([query])[0]
-            self._cache[query] = vector
-            if len(self._cache) > 2048:
-                self._cache.popitem(last=False)
+            self._remember([query], [vector])
         else:
             self._cache.move_to_end(query)
         return vector
@@ -106,9 +107,12 @@ class Retriever:
         queries = [q for q in dict.fromkeys(expand(a, self.synonyms) for a in asked) if q not in self._cache]
         if len(queries) < 2:
             return
-        for query, vector in zip(queries, self.embedder.embed(queries), strict=True):
+        self._remember(queries, list(self.embedder.embed(queries)))
+
+    def _remember(self, queries: Sequence[str], vectors: Sequence[Vectors]) -> None:
+        for query, vector in zip(queries, vectors, strict=True):
             self._cache[query] = vector
-        while len(self._cache) > 2048:
+        while len(self._cache) > CACHED_QUERIES:
             self._cache.popitem(last=False)
 
     def query_vector(self, asked: str) -> Vectors:
