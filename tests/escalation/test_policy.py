@@ -68,6 +68,52 @@ def test_a_quoted_error_message_counts_only_when_the_article_quotes_it() -> None
     assert not POLICY.answer_first(BUG, "answered", 0.6, "the app can't load and it's slow", cited)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "'Copy previous week' copies all the shifts but every break comes through as 0 minutes",
+        "approved time off for Jonas 12-16 May but he's still on the schedule",
+        "the full export zip only has members.csv in it and nothing else",
+    ],
+)
+def test_a_report_with_particulars_the_article_never_mentions_goes_to_engineering(message: str) -> None:
+    cited = "Click Copy previous week to copy every shift. Approved time off is shown in yellow. The export is a zip."
+    assert not POLICY.answer_first(BUG, "answered", 0.99, message, cited)
+
+
+def test_a_generic_symptom_or_particulars_the_article_has_are_answered_first() -> None:
+    cited = "If the app shows a grey Offline bar, pull down to refresh. Codes older than 30 seconds are rejected."
+    assert POLICY.answer_first(BUG, "answered", 0.9, "the app shows a grey offline bar and won't update", cited)
+    assert POLICY.answer_first(BUG, "answered", 0.9, "my codes get rejected after 30 seconds", cited)
+
+
+LEGAL = [Signal("legal", 0.9, "model 0.9")]
+DPA = "The DPA is part of our Terms of Service for every plan; you don't need to sign a separate copy."
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is the DPA already part of our contract with you, or do we need to sign one separately?",
+        "our legal team wants to know whether the DPA covers sub-processors",
+    ],
+)
+def test_a_question_about_what_the_terms_say_is_answered_first(message: str) -> None:
+    assert POLICY.answer_first(LEGAL, "answered", 0.7, message, DPA)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the labour inspectorate wants an official statement on how clock-in times are stored, is there a contact?",
+        "under article 15 is there a way to get all my data from you within the statutory month?",
+        "please sign our DPA and send it back",
+    ],
+)
+def test_a_formal_request_or_an_authoritys_demand_is_for_the_legal_team(message: str) -> None:
+    assert not POLICY.answer_first(LEGAL, "answered", 0.9, message, DPA)
+
+
 def test_rule_and_context_evidence_are_never_settled_by_an_article() -> None:
     rule = [Signal("account_specific", 1.0, "said 'my account'")]
     assert not POLICY.answer_first(rule, "answered", 0.99, "how do I close my account", "")

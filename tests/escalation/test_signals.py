@@ -351,3 +351,20 @@ def test_customer_services_and_a_bare_connect_me_ask_for_a_person() -> None:
 def test_a_hypothetical_refund_question_is_a_policy_question() -> None:
     assert cue_phrase("payment", "if we cancel now do we get money back for this month?") is None
     assert cue_phrase("payment", "I want my money back") == "want my money back"
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("human_requested", "ok thanks but could i go through it with one of your team instead?"),
+        ("payment", "we paid by card and by transfer, how do we get the transfer amount back?"),
+        ("legal", "the labour inspectorate wants an official statement from you"),
+    ],
+)
+def test_cue_phrases_added_for_held_out_misses(reason: str, message: str) -> None:
+    assert cue_phrase(reason, message) is not None
+
+
+def test_a_lawyer_asking_what_the_terms_say_is_not_a_legal_cue_phrase() -> None:
+    assert cue_phrase("legal", "our lawyer wants to know if your DPA includes the SCCs") is None
+    assert cue_phrase("legal", "our lawyer will be in touch") is not None

@@ -35,7 +35,7 @@ from frontdesk.events import (
     ReplySent,
     TurnFailed,
 )
-from frontdesk.knowledge.retrieval import Evidence, Retriever
+from frontdesk.knowledge.retrieval import Evidence, Retriever, holds_quote, quotes
 from frontdesk.knowledge.terms import stem
 from frontdesk.knowledge.windows import windows
 from frontdesk.understanding.language import unsupported_language_reply
@@ -259,7 +259,10 @@ class ConversationEngine:
         if not confident:
             return Outcome("fallback", answer.wording("fallback", language), evidence.confidence, [], "low_confidence")
         scored = list(zip(evidence.hits, evidence.confidences, strict=True))
-        best, _ = max(scored[:3], key=lambda pair: pair[1])  # the first of equals, as ranked
+        # The most confident of the top 3 (the first of equals, as ranked); a confident one that has the words the
+        # customer quotes ("keeps saying 'pay period not found'") before any other.
+        quoted = quotes(evidence.asked)
+        best, _ = max(scored[:3], key=lambda pair: (pair[1] >= threshold and holds_quote(pair[0], quoted), pair[1]))
         similarities = index.window_similarities(best.passage.chunk_id, retriever.query_vector(evidence.asked))
         spans = windows(best.passage.text)
         pairs = list(zip(spans, similarities, strict=True)) if len(spans) == len(similarities) else []

@@ -82,6 +82,24 @@ _WHETHER_EXPECTED = re.compile(
 _PARTICULAR = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\b\d+[.,]\d{2}\b|\b[a-z]{1,4}-?\d{3,}\b", re.IGNORECASE)
 # A symptom specific enough to look up: an error code or a quoted message ("429", "'Workspace suspended'").
 _SYMPTOM = re.compile(r"\b\d{3,}\b|(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,80})[\"”'’]")
+# A question about what the terms say ("is the DPA part of our contract?", "does your DPA include the SCCs?"),
+# not a formal request or an authority's demand, which a person answers.
+_ASKS_ABOUT_TERMS = re.compile(
+    r"\b(?:is|are) (?:the|your|a|an|there)\b|\bdoes (?:your|the|it|kitewire|a|an)\b|\bdo (?:we|i) (?:need|have) to\b|"
+    r"\bdo you (?:have|offer|provide|include|sign|support)\b|\b(?:wants?|needs?|would like) to know (?:if|whether)\b",
+    re.IGNORECASE,
+)
+_FORMAL = re.compile(
+    r"\bart(?:icle)?\.? ?\d+|\b(?:statutory|subpoena|court|police|warrant|authorit(?:y|ies)|inspector\w*|regulator)\b",
+    re.IGNORECASE,
+)
+# What only this customer's case has: a number or date, a quoted label, a file name, a name mid-sentence
+# ("0 minutes", "'All time'", "members.csv", "Jonas"). A troubleshooting article explains a generic symptom;
+# a report whose particulars it never mentions is a malfunction for engineering to look at.
+_PARTICULARS = re.compile(
+    r"\b\d+(?:[:./-]\d+)*\b|[\"“'‘]([^\"”'’]{2,80})[\"”'’]|\b[\w-]+\.(?:csv|zip|pdf|xlsx?|json|txt)\b|"
+    r"(?<=[a-z,] )[A-Z][a-z]+\b"
+)
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
 _PERSON_ELSEWHERE = re.compile(
     r"\b(?:hablar con (?:una persona|un agente|alguien|un humano)|con un (?:agente|humano|operador)|"
@@ -254,8 +272,11 @@ class EscalationPolicy:
         if not all(s.evidence.startswith("model") for s in reasons):
             return False  # a rule phrase, the page's context or the conversation's course said so
         return reply_reason == "answered" and all(
-            (s.reason in ANSWER_FIRST and confidence >= ANSWER_FIRST[s.reason])
-            or (confidence >= SETTLED and _settled_by_knowledge(s.reason, text, cited))
+            (
+                (s.reason in ANSWER_FIRST and confidence >= ANSWER_FIRST[s.reason])
+                or (confidence >= SETTLED and _settled_by_knowledge(s.reason, text, cited))
+            )
+            and not (s.reason == "bug_report" and _unexplained(text, cited))
             for s in reasons
         )
 
@@ -307,12 +328,21 @@ def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
     something is how it works ("no VAT on our invoice, is that a mistake?") with no charge of theirs named."""
     if reason in ("payment", "bug_report") and _WHETHER_EXPECTED.search(text) and not _PARTICULAR.search(text):
         return True
+    if reason == "legal":
+        return _ASKS_ABOUT_TERMS.search(text) is not None and _FORMAL.search(text) is None
     if reason == "account_specific":  # `answer_first` has already handed off whatever asks staff to act
         return _SELF_SERVICE.search(text) is not None
     if reason == "bug_report":
         cited = cited.lower()
         return any((m.group(1) or m.group(0)).lower() in cited for m in _SYMPTOM.finditer(text))
     return False
+
+
+def _unexplained(text: str, cited: str) -> list[str]:
+    """The message's particulars that the cited passages never mention."""
+    cited = cited.lower()
+    found = ((m.group(1) or m.group(0)).lower() for m in _PARTICULARS.finditer(text))
+    return [p for p in found if not re.search(rf"(?<!\w){re.escape(p)}(?!\w)", cited)]
 
 
 def _has_conditions(reason: ReasonConfig) -> bool:

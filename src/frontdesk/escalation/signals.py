@@ -125,6 +125,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"three times|3 times)"
         r"|\bdouble[- ]?(?:charged|billed|charge|billing)\b|\bduplicate (?:charge|payment|transaction)s?\b"
         r"|\b(?:want|need|give me|get|return)\s+(?:my\s+)?(?:money|cash|refund)\s+back\b(?!\s+guarantee)"
+        r"|\b(?:want|need|get|give us|give me|return)\s+(?:the|our|my)\s+(?:\w+\s+)?"
+        r"(?:money|amount|payment|funds)\s+back\b"
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
         r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal)s?\b[^.?!]{0,20}"
         r"\b(?:was|got|keeps? (?:getting|being)|been|"
@@ -134,7 +136,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"(?:payment|charge|purchase|transaction)"
     ),
     "legal": re.compile(
+        # "our lawyer wants to know if…" asks what the terms say; the model and the knowledge decide that one
         r"\b(?:my|our) (?:lawyers?|attorneys?|solicitors?|legal (?:team|counsel|department)|counsel)\b"
+        r"(?!\s+(?:wants? to know|would like to know|needs? to know|wanted to know|asked|asks|is asking)\b)"
         r"|\b(?:subpoena|lawsuit|cease and desist|small claims|class action|legal action|legal hold|dmca)\b"
         r"|\b(?:i(?:'ll| will| am going to|'m going to| intend to)|going to|gonna) sue\b|\bsue (?:you|your)\b"
         r"|\b(?:see you in|tak(?:e|ing) (?:you|this|it|them) to) court\b|\bcourt order\b"
@@ -145,6 +149,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
         r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
         r"|\bdata protection (?:authority|regulator|commissioner)\b"
+        r"|\b(?:labou?r|employment|tax|health and safety|work(?:place|ing)? ?(?:safety)?) (?:inspectorate|inspectors?|"
+        r"authority|authorities)\b|\bofficial statement\b|\bregulators?\b"
     ),
     "human_requested": re.compile(
         r"\b(?:speak|talk|chat|get|put|pass|transfer|connect|hand)\s+(?:me\s+)?(?:over\s+)?(?:to|with|through to)?\s*"
@@ -152,6 +158,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"someone|somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|engineer|"
         r"real person|customer services?|customer care|help ?desk|support|billing|sales|account (?:executive|manager)|"
         r"(?:support |sales |billing )?team)\b"
+        r"|\bwith (?:one of your|someone (?:from|on|in) your|a member of your) (?:team|staff|people|colleagues)\b"
         r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman\W{0,3}(?:being|agent|please|now)\b"
         r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
         r"|\b(?:i want|i need|i'd like|get|a) (?:a |an )?(?:real |actual )?(?:person|human) (?:to|please|on)\b"
@@ -199,7 +206,11 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"since (?:the|your|yesterday|this morning|today|last)|"
         r"after (?:the|today's|yesterday's|your|the latest|the last) (?:update|upgrade|release|maintenance|outage)|"
         r"corrupt\w*|reinstall\w*|clear(?:ed)? (?:the |my )?cache|tried (?:on|another|a different|two|both)|"
-        r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server)\b"
+        r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server|"
+        # the wrong thing shown or done: "keeps giving back the same page", "shows leave one day early"
+        r"loops?|forever|(?:keeps?|kept) (?:giving|returning|showing|sending|coming)|"
+        r"one (?:day|hour) (?:early|late|off)|"
+        r"(?:the )?wrong (?:person|day|date|time|number|amount|total)|nothing else)\b"
     ),
     "human_requested": re.compile(r"\b(?:human|person|agent|someone|somebody|manager|call|phone|team|people)\b"),
 }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontdesk.config import RetrievalConfig
 from frontdesk.knowledge.index import FaqQuestion, Hit, KnowledgeIndex, Ranking
@@ -81,6 +82,34 @@ def passage_confidence(hit: Hit, ranking: Ranking, weights: dict[str, float] = W
     return 1.0 / (1.0 + math.exp(-z))
 
 
+# A message quoting what the product said ("keeps saying 'pay period not found'"): the passage that has those words
+# verbatim is the one about it, so among the first few it goes first. Six characters or more, so a quoted label
+# like 'OK' does not count.
+_QUOTED = re.compile(r"(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,80})[\"”'’]")
+QUOTE_REACH = 5  # how far down the ranking a passage with the quoted words is brought up from
+
+
+def quotes(asked: str) -> list[str]:
+    """What the message quotes, lower-cased."""
+    return [m.group(1).lower() for m in _QUOTED.finditer(asked)]
+
+
+def holds_quote(hit: Hit, quoted: Sequence[str]) -> bool:
+    text = hit.passage.text.lower()
+    return any(q in text for q in quoted)
+
+
+def quoted_first(ranking: Ranking, asked: str) -> Ranking:
+    quoted = quotes(asked)
+    if not quoted:
+        return ranking
+    head, tail = ranking.hits[:QUOTE_REACH], ranking.hits[QUOTE_REACH:]
+    quoting = [h for h in head if holds_quote(h, quoted)]
+    if not quoting or quoting[0] is head[0]:
+        return ranking
+    return replace(ranking, hits=[*quoting, *(h for h in head if all(h is not q for q in quoting)), *tail])
+
+
 CACHED_QUERIES = 2048  # query vectors kept, least recently used dropped first
 
 
@@ -124,6 +153,7 @@ class Retriever:
         query = expand(asked, self.synonyms)
         vector = self.embed_query(query)
         ranking = self.index.search(query, vector, top_k=self.config.top_k, dense_weight=self.config.dense_weight)
+        ranking = quoted_first(ranking, asked)
         match = self.index.match_question(vector)
         faq, similarity = match if match else (None, 0.0)
         return Evidence(

@@ -1,0 +1,34 @@
+"""A message quoting what the product said finds the passage that has those words."""
+
+from __future__ import annotations
+
+from frontdesk.knowledge.index import Hit, IndexedPassage, Ranking
+from frontdesk.knowledge.retrieval import holds_quote, quoted_first, quotes
+
+
+def _hit(chunk_id: int, text: str, score: float) -> Hit:
+    passage = IndexedPassage(chunk_id, "integrations/gusto.md", "Gusto", None, "article", (), text, "h", 1)
+    return Hit(passage, score, score, 1.0, 0.5)
+
+
+SEND = _hit(1, "Send hours to Gusto: approve the timesheets, then click Send to Gusto.", 1.0)
+PROBLEMS = _hit(2, '"Pay period not found": the pay period dates do not match Gusto\'s.', 0.9)
+OTHER = _hit(3, "Gusto pays your team.", 0.8)
+
+
+def test_the_passage_with_the_quoted_words_comes_first() -> None:
+    ranking = Ranking([SEND, PROBLEMS, OTHER], background=0.1, unknown=0.0)
+    ranked = quoted_first(ranking, "gusto keeps saying 'pay period not found' when i send the hours")
+    assert [h.passage.chunk_id for h in ranked.hits] == [2, 1, 3]
+
+
+def test_without_a_quote_or_a_passage_that_has_it_the_ranking_stays() -> None:
+    ranking = Ranking([SEND, PROBLEMS, OTHER], background=0.1, unknown=0.0)
+    assert quoted_first(ranking, "gusto won't take my hours") is ranking
+    assert quoted_first(ranking, "it says 'connection refused by host'") is ranking
+
+
+def test_short_quotes_and_apostrophes_are_not_quotes() -> None:
+    assert quotes("click 'OK' and it's fine") == []
+    assert quotes("it says \u201cPay period not found\u201d") == ["pay period not found"]
+    assert holds_quote(PROBLEMS, quotes("error: 'Pay Period Not Found'"))
