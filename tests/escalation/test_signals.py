@@ -368,3 +368,19 @@ def test_cue_phrases_added_for_held_out_misses(reason: str, message: str) -> Non
 def test_a_lawyer_asking_what_the_terms_say_is_not_a_legal_cue_phrase() -> None:
     assert cue_phrase("legal", "our lawyer wants to know if your DPA includes the SCCs") is None
     assert cue_phrase("legal", "our lawyer will be in touch") is not None
+
+
+def test_whats_without_the_apostrophe_is_still_a_how_to_question_but_whats_my_order_is_not() -> None:
+    from frontdesk.escalation.signals import _HOW_TO_QUESTION
+
+    assert _HOW_TO_QUESTION.search("whats the email address for your support team")
+    assert _HOW_TO_QUESTION.search("if we sign up yearly and it's not for us is there a refund window")
+    assert not _HOW_TO_QUESTION.search("whats my order status")
+    assert not _HOW_TO_QUESTION.search("what's my balance")
+
+
+def test_a_joke_is_negative_only_when_something_is_called_one() -> None:
+    from frontdesk.escalation.signals import _BROAD
+
+    assert not _BROAD["negative_sentiment"].search("tell me a joke")
+    assert _BROAD["negative_sentiment"].search("this support is a joke")

@@ -173,7 +173,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
     "high_value_lead": re.compile(r"\b(?:enterprise|sla|soc ?2|sso|saml|seats|licen[cs]es|quote|company|org\w*)\b"),
     "negative_sentiment": re.compile(
         r"\b(?:useless|ridiculous|unacceptable|disgrace\w*|disgusting|pathetic|furious|livid|angry|fed up|"
-        r"sick of|joke|worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
+        r"sick of|(?:is a|was a|what a|such a|absolute|complete|total|bad) joke|"
+        r"worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
         r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage)\b"
         # giving up, exasperation with the bot, sarcasm
@@ -218,13 +219,14 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"^\W*(?:how (?:do|can|to|does|should|would|long|much|many|often|is|are)|where (?:do|can|should)|"
     r"is there|are there|which|do you|does (?:the|it|your)|is (?:it(?! possible for you)|your)|are you(?! able to)|"
     r"when (?:do|does|will|is|are) (?:you|i|the)|"
-    r"what(?!(?:'s| is| was| are| happened to| about) (?:the status of |going on with )?my\b))\b"
+    r"what(?:'?s)?(?!(?:'?s| is| was| are| happened to| about)? (?:the status of |going on with )?my\b))\b"
     r"|^\W*(?:can|could) (?:i|we) (?:(?:call|phone|ring|email|e-mail|text|message|contact|reach) (?:you|your|support)|"
     r"give you(?: guys)? a (?:call|ring))\b"
     r"|\bwhy (?:can't|cannot|can not|don't|do not) (?:i|we) (?:see|find) (?:a|an|the|any)\b"
     r"|\bwhy is there no\b"
     # a hypothetical: "if we cancel now, do we get money back?" asks for the policy, not for a refund
-    r"|^\W*(?:if|once|after) (?:i|we)\b[^.!?]{0,80}\b(?:do|does|will|would|can|could|is|are) (?:i|we|you|it|they)\b"
+    r"|^\W*(?:if|once|after) (?:i|we)\b[^.!?]{0,80}\b(?:do|does|will|would|can|could|is|are) "
+    r"(?:i|we|you|it|they|there)\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
     r"|\b(?:boss|manager|supervisor|owner|director|ceo|cto|cfo|coo|lead|hr|it (?:guy|team|person)|accountant|"
     r"bookkeeper|principal|head office)\b[^.?!]{0,25}?\b(?:wants|would like|wanted|asked|is asking|wondered|"
