@@ -159,3 +159,21 @@ def test_asking_whether_something_is_how_it_works_is_settled_unless_a_charge_is_
 def test_an_instruction_about_ones_own_account_is_shown_how() -> None:
     assert POLICY.answer_first(ACCOUNT, "answered", 0.6, "shut down my account and wipe everything", "")
     assert not POLICY.answer_first(ACCOUNT, "answered", 0.6, "please shut down my account and wipe everything", "")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "We've ended up with two locations called 'Main St' and 'Main Street'. Can you merge them into one for us?",
+        "we imported 40 people into the wrong location by accident. can you roll back the import?",
+        "can you get those shifts back for me?",
+    ],
+)
+def test_asking_staff_to_act_on_ones_own_workspace_is_account_specific_whatever_the_model_says(message: str) -> None:
+    reasons = POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered")
+    assert [s.reason for s in reasons] == ["account_specific"]
+
+
+def test_asking_to_be_told_something_is_not_an_account_matter() -> None:
+    message = "can you tell me how I merge two locations?"
+    assert POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered") == []

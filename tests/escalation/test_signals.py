@@ -384,3 +384,28 @@ def test_a_joke_is_negative_only_when_something_is_called_one() -> None:
 
     assert not _BROAD["negative_sentiment"].search("tell me a joke")
     assert _BROAD["negative_sentiment"].search("this support is a joke")
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("high_value_lead", "NHS trust, roughly 2,400 nurses across 5 hospital sites. We need a quote for Enterprise"),
+        ("high_value_lead", "we've got 25 sites and roughly 700 hourly staff, what would enterprise come to?"),
+        ("human_requested", "could someone from support give me a ring back? today ideally"),
+    ],
+)
+def test_more_ways_of_saying_a_lead_or_asking_for_a_call(reason: str, message: str) -> None:
+    from frontdesk.understanding.frustration import Frustration
+    from frontdesk.understanding.sentiment import Sentiment
+
+    fired = SignalDetector.bundled().detect(
+        message,
+        np.zeros(384, dtype=np.float32),
+        sentiment=Sentiment("neutral", 0.9, 0.05),
+        frustration=Frustration(0.0, "none", ()),
+        context={},
+        lead=LeadRules(),
+        thresholds=None,
+        disabled=(),
+    )
+    assert reason in {s.reason for s in fired}

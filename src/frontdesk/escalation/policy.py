@@ -93,12 +93,20 @@ _FORMAL = re.compile(
     r"\bart(?:icle)?\.? ?\d+|\b(?:statutory|subpoena|court|police|warrant|authorit(?:y|ies)|inspector\w*|regulator)\b",
     re.IGNORECASE,
 )
-# What only this customer's case has: a number or date, a quoted label, a file name, a name mid-sentence
-# ("0 minutes", "'All time'", "members.csv", "Jonas"). A troubleshooting article explains a generic symptom;
-# a report whose particulars it never mentions is a malfunction for engineering to look at.
+# What only this customer's case has: a date, time, code or duration, a quoted label, a file name, a name
+# mid-sentence ("12-16 May", "0 minutes", "'All time'", "members.csv", "Jonas"); not a count ("2 of my cooks").
+# A troubleshooting article explains a generic symptom; a report whose particulars it never mentions is a
+# malfunction for engineering to look at.
 _PARTICULARS = re.compile(
-    r"\b\d+(?:[:./-]\d+)*\b|[\"“'‘]([^\"”'’]{2,80})[\"”'’]|\b[\w-]+\.(?:csv|zip|pdf|xlsx?|json|txt)\b|"
+    r"\b\d+[:./-]\d+(?:[:./-]\d+)*\b|\b\d{3,}\b|\b\d+\s?(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|%|am|pm)\b|"
+    r"[\"“'‘]([^\"”'’]{2,80})[\"”'’]|\b[\w-]+\.(?:csv|zip|pdf|xlsx?|json|txt)\b|"
     r"(?<=[a-z,] )[A-Z][a-z]+\b"
+)
+# The customer's own things, or acting for them: "our location", "for us", "my import".
+_THEIR_OWN = re.compile(
+    r"\b(?:my|our|for (?:me|us))\b|\b(?:the|those|these|that|this) (?:import|shifts?|"
+    r"locations?|workspace|account|timesheets?|members?|people|staff|transfer|invite)\b",
+    re.IGNORECASE,
 )
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
 _PERSON_ELSEWHERE = re.compile(
@@ -222,6 +230,17 @@ class EscalationPolicy:
             # "third email about this ... unsuspend it NOW": frustration the detector's anger model can miss.
             found.append(
                 Signal("negative_sentiment", frustration.score, f"frustration high ({', '.join(frustration.signals)})")
+            )
+        if (
+            not fired - set(GENERIC)
+            and "account_specific" not in self.disabled
+            and asks_to_act(text)
+            and (match := _THEIR_OWN.search(text))
+        ):
+            # "can you merge them into one for us?", "can you roll back the import?": staff must act on the
+            # customer's own workspace, whatever the model made of the words.
+            found.append(
+                Signal("account_specific", 0.9, f"asked staff to act on their own account: {match.group(0)!r}")
             )
         if "human_requested" not in fired and (match := _PERSON_ELSEWHERE.search(text)):
             found.append(Signal("human_requested", 1.0, f"asked for a person: {match.group(0)!r}"))

@@ -99,6 +99,8 @@ _UNITS = (
     r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|locations?|sites?|stores?|"
     r"offices?|branch(?:es)?|clinics?|clinicians|schools?|countries|cities|franchis\w*|warehouses?|vehicles|"
     r"engineers|team members|students|brands|subsidiaries|clients|hospitals|restaurants|units|cards|"
+    r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|"
+    r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|"
     r"monthly active users|visits|orders|transactions|emails|api calls))\b"
 )
 # "1,100 casual staff", "35 leisure centres": one describing word may stand between the count and the unit.
@@ -106,7 +108,8 @@ _ADJECTIVE = r"(?:(?!(?:our|the|my|your|their|his|her|its|of|and|or|to|in|on|at|
 _LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_ADJECTIVE}?{_UNITS}")
 _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
-    r"deal|demo|sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*))\b"
+    r"deal|demo|sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
+    r"enterprise|how much|rates?|come to)\b"
 )
 _SMALL_TEAM = re.compile(
     r"\b(?:team|company|business|startup|agency|shop) of (?:\d|one|two|three|four|five|six|seven|eight|nine|ten)\b"
@@ -115,6 +118,7 @@ _SMALL_TEAM = re.compile(
 _STRONG: dict[str, re.Pattern[str]] = {
     "high_value_lead": re.compile(
         r"\benterprise\s+(?:plan|tier|licen[cs]e|agreement|contract|quote|pricing|sales|trial|deal|team)\b"
+        r"|\b(?:quote|pricing|price|proposal) for (?:the )?enterprise\b"
         r"|\b(?:procurement|rfp|rfq|vendor (?:security )?(?:assessment|form|onboarding|due diligence))\b"
         r"|\bsecurity (?:questionnaire|review|assessment)\b|\bpurchase order\b"
         r"|\b(?:volume|bulk|multi-site|custom) (?:pricing|discount|licen[cs]\w*)"
@@ -166,6 +170,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"reach|phone)\b|\b(?:book|get on|set up|schedule|arrange) a call\b"
         r"|\b(?:not|don't want to) (?:talk|speak|chat) (?:to|with) (?:a |the )?(?:robot|bot|machine)\b"
         r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
+        r"|\bgive (?:me|us) a (?:ring|call|bell)\b|\bring ?back\b"
         r"|\bconnect me\W*$|\b(?:instead of|rather than) (?:this|the|a|an|your) (?:assistant|bot|chat ?bot|ai|robot)\b"
     ),
 }
@@ -241,7 +246,8 @@ _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone mu
     r"possible for you to|chance you could)\b[^.?!]{0,20}\b(?:change|update|delete|remove|cancel|close|merge|"
     r"combine|transfer|move|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
-    r"bring back|unlink|separate|find out|tell me (?:who|which|when)|let me know (?:who|which|when))\b"
+    r"bring back|get (?:[\w']+ ){0,3}back|unlink|separate|find out|tell me (?:who|which|when)|"
+    r"let me know (?:who|which|when))\b"
     r"|\b(?:would|do) you mind \w+ing\b"
 )
 _TELL_ME_HOW = re.compile(r"\b(?:can|could|would) (?:you|u) (?:please )?(?:tell|show|explain to) (?:me|us) how\b")
