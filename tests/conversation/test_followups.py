@@ -8,7 +8,7 @@ import pytest
 
 from frontdesk.bot import Bot
 from frontdesk.config import load_config
-from frontdesk.conversation.followups import is_follow_up, question_sentence, stands_alone
+from frontdesk.conversation.followups import is_follow_up, question_sentences, stands_alone
 from tests.kb import BOT_YAML, write_kb
 
 
@@ -25,19 +25,25 @@ def test_a_new_question_is_not_a_follow_up() -> None:
 
 def test_the_question_is_found_among_the_scene_setting() -> None:
     message = "no signal at all in our basement kitchen. how far ahead can i see my rota in the app when offline?"
-    assert question_sentence(message) == "how far ahead can i see my rota in the app when offline?"
-    assert (
-        question_sentence("does it work on internet explorer? our pc is ancient")
-        == "does it work on internet explorer?"
-    )
+    assert question_sentences(message) == ["how far ahead can i see my rota in the app when offline?"]
+    assert question_sentences("does it work on internet explorer? our pc is ancient") == [
+        "does it work on internet explorer?"
+    ]
+
+
+def test_each_question_of_a_message_that_asks_more_than_one_is_searched() -> None:
+    assert question_sentences("can i call you guys? is there a phone number") == [
+        "can i call you guys?",
+        "is there a phone number",
+    ]
 
 
 @pytest.mark.parametrize(
     "message",
-    ["how do I reset my password?", "how do I cancel? and how do I export my data?", "we have 12 staff. thanks"],
+    ["how do I reset my password?", "how do I reset my password? thanks", "we have 12 staff. thanks"],
 )
-def test_no_single_question_to_pull_out(message: str) -> None:
-    assert question_sentence(message) is None
+def test_no_question_to_pull_out(message: str) -> None:
+    assert question_sentences(message) == []
 
 
 def test_a_follow_up_turn_embeds_the_message_and_its_search_in_one_call(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from frontdesk.conversation.compose import Citation, cite, extract_answer
 from frontdesk.conversation.followups import (
     is_follow_up,
     might_follow_up,
-    question_sentence,
+    question_sentences,
     stands_alone,
     with_context,
 )
@@ -185,14 +185,17 @@ class ConversationEngine:
                     return alone
             return retriever.retrieve(with_context(text, earlier[-1][0]))
         evidence = retriever.retrieve(text)
-        question = question_sentence(text) if evidence.confidence < self.config.answer.threshold else None
-        if question is not None:
-            # The scene around a question dilutes it; the question alone counts when it finds one of the
-            # passages the whole message found (so it cannot drift to what the scene was about).
-            alone = retriever.retrieve(question)
+        questions = question_sentences(text) if evidence.confidence < self.config.answer.threshold else []
+        if questions:
+            # The scene around a question dilutes it, and so does asking twice in other words; a question alone
+            # counts when it finds one of the passages the whole message found (so it cannot drift to what the
+            # scene was about). Their vectors come from one batch.
+            retriever.prefetch(questions)
             found = {h.passage.chunk_id for h in evidence.hits[:3]}
-            if alone.confidence > evidence.confidence and alone.hits and alone.hits[0].passage.chunk_id in found:
-                evidence = alone
+            for question in questions:
+                alone = retriever.retrieve(question)
+                if alone.confidence > evidence.confidence and alone.hits and alone.hits[0].passage.chunk_id in found:
+                    evidence = alone
         if earlier and evidence.confidence < self.config.answer.threshold:
             previous_query, previous_sources = earlier[-1]
             combined = retriever.retrieve(with_context(text, previous_query))

@@ -75,12 +75,25 @@ _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 SCENE_SHARE = 0.75  # the question is at most this share of the message's words
 
 
-def question_sentence(message: str) -> str | None:
-    """The one question in a message that also sets the scene ("no signal in our basement kitchen. how far
-    ahead can i see my rota offline?"), or None when the message is a single sentence or asks several things."""
+# A sentence that asks although it has no question mark: "is there a phone number", "how do i add a location".
+_ASKS = re.compile(
+    r"^\W*(?:how|what|whats|what's|where|when|which|who|why|is|are|can|could|do|does|did|will|would|should|"
+    r"any)\b",
+    re.IGNORECASE,
+)
+MAX_QUESTIONS = 3  # searched one by one at most
+
+
+def question_sentences(message: str) -> list[str]:
+    """The questions of a message worth searching one by one: the one question in a message that also sets the
+    scene ("no signal in our basement kitchen. how far ahead can i see my rota offline?"), or each question of a
+    message that asks more than one ("can i call you guys? is there a phone number"). Empty for a single
+    sentence, or a single question that is most of the message anyway."""
     sentences = [s.strip() for s in _SENTENCE.findall(message) if len(words(s)) >= 3]
-    questions = [s for s in sentences if s.endswith("?")]
-    if len(sentences) < 2 or len(questions) != 1:
-        return None
-    # Worth a second embedding only when the scene is a good part of the message.
-    return questions[0] if len(words(questions[0])) <= SCENE_SHARE * len(words(message)) else None
+    questions = [s for s in sentences if s.endswith("?") or _ASKS.match(s)]
+    if len(sentences) < 2 or not questions:
+        return []
+    if len(questions) > 1:
+        return questions[:MAX_QUESTIONS]
+    # One question: worth a second embedding only when the scene is a good part of the message.
+    return questions if len(words(questions[0])) <= SCENE_SHARE * len(words(message)) else []
