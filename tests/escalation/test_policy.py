@@ -177,3 +177,17 @@ def test_asking_staff_to_act_on_ones_own_workspace_is_account_specific_whatever_
 def test_asking_to_be_told_something_is_not_an_account_matter() -> None:
     message = "can you tell me how I merge two locations?"
     assert POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered") == []
+
+
+def test_a_malfunction_matched_to_a_how_to_page_goes_to_engineering_but_a_known_issue_is_answered() -> None:
+    how_to = "Click Copy previous week to copy every shift of last week into this one, then publish."
+    known = "Duplicate shifts: if every shift shows twice, you subscribed to the calendar twice. Remove one."
+    message = "copy previous week is creating every shift twice"
+    assert not POLICY.answer_first(BUG, "answered", 0.95, message, how_to)
+    assert POLICY.answer_first(BUG, "answered", 0.95, "every shift is showing up twice in my calendar", known)
+
+
+def test_asking_whether_it_is_broken_or_how_it_works_is_answered_first() -> None:
+    cited = "Only approved timesheets are included in the export."
+    message = "is the payroll export broken or do unapproved hours just not show up in it"
+    assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)

@@ -75,7 +75,9 @@ _SELF_SERVICE = re.compile(
 # "is that normal?", "is this a mistake?": whether something is how the product works.
 _WHETHER_EXPECTED = re.compile(
     r"\b(?:is|was|are) (?:that|this|it|they) (?:a mistake|an error|a bug|right|correct|normal|expected|intended|"
-    r"on purpose|supposed to)\b",
+    r"on purpose|supposed to)\b"
+    # "is the payroll export broken or do unapproved hours just not show up?"
+    r"|\b(?:is|are) (?:the|my|our|it|this|that)\b[^.?!]{0,30}\b(?:broken|a bug|bugged) or\b",
     re.IGNORECASE,
 )
 # A charge or record of the customer's own: an amount or a reference ("$1,920", "KW-60417").
@@ -101,6 +103,14 @@ _PARTICULARS = re.compile(
     r"\b\d+[:./-]\d+(?:[:./-]\d+)*\b|\b\d{3,}\b|\b\d+\s?(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|%|am|pm)\b|"
     r"[\"“'‘]([^\"”'’]{2,80})[\"”'’]|\b[\w-]+\.(?:csv|zip|pdf|xlsx?|json|txt)\b|"
     r"(?<=[a-z,] )[A-Z][a-z]+\b"
+)
+# Knowledge about something going wrong: a troubleshooting section, a known issue, what an error means. A
+# malfunction reported against a page that only says how a feature works is a bug, however close the match.
+_TROUBLESHOOTING = re.compile(
+    r"\b(?:troubleshoot\w*|problems?|issues?|not (?:working|syncing|arriving|showing|loading|updating)|doesn't|"
+    r"don't|isn't|aren't|won't|can't|cannot|fails?|failed|errors?|rejected|duplicates?|duplicated|missing|fix\w*|"
+    r"if you see|stuck|expired?|offline|out of sync)\b",
+    re.IGNORECASE,
 )
 # The customer's own things, or acting for them: "our location", "for us", "my import".
 _THEIR_OWN = re.compile(
@@ -292,7 +302,11 @@ class EscalationPolicy:
             return False  # a rule phrase, the page's context or the conversation's course said so
         return reply_reason == "answered" and all(
             (
-                (s.reason in ANSWER_FIRST and confidence >= ANSWER_FIRST[s.reason])
+                (
+                    s.reason in ANSWER_FIRST
+                    and confidence >= ANSWER_FIRST[s.reason]
+                    and (s.reason != "bug_report" or _TROUBLESHOOTING.search(cited) is not None)
+                )
                 or (confidence >= SETTLED and _settled_by_knowledge(s.reason, text, cited))
             )
             and not (s.reason == "bug_report" and _unexplained(text, cited))
