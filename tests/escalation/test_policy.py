@@ -191,3 +191,9 @@ def test_asking_whether_it_is_broken_or_how_it_works_is_answered_first() -> None
     cited = "Only approved timesheets are included in the export."
     message = "is the payroll export broken or do unapproved hours just not show up in it"
     assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)
+
+
+def test_asking_staff_to_refund_ones_own_subscription_is_a_payment_matter() -> None:
+    message = "please refund our annual pro subscription, we paid 9 days ago and it's just not right for us"
+    reasons = POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered")
+    assert [s.reason for s in reasons] == ["payment"]

@@ -126,7 +126,7 @@ class ConversationEngine:
                     asked_already=bool(previous) and previous[0].reason in CLARIFIED,
                 )
                 reasons = self._reasons(turn, vector, outcome)
-                cited = "\n".join(c.passage for c in outcome.citations)
+                cited = "\n".join(f"{c.title}\n{c.passage}" for c in outcome.citations)
                 policy = self._escalation()
                 if reasons and not policy.answer_first(reasons, outcome.reason, outcome.confidence, text, cited):
                     return self.handoff.escalate(turn, reasons, outcome)

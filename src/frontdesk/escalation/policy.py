@@ -104,12 +104,14 @@ _PARTICULARS = re.compile(
     r"[\"“'‘]([^\"”'’]{2,80})[\"”'’]|\b[\w-]+\.(?:csv|zip|pdf|xlsx?|json|txt)\b|"
     r"(?<=[a-z,] )[A-Z][a-z]+\b"
 )
+_MONEY = re.compile(r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit)\b", re.IGNORECASE)
 # Knowledge about something going wrong: a troubleshooting section, a known issue, what an error means. A
 # malfunction reported against a page that only says how a feature works is a bug, however close the match.
 _TROUBLESHOOTING = re.compile(
-    r"\b(?:troubleshoot\w*|problems?|issues?|not (?:working|syncing|arriving|showing|loading|updating)|doesn't|"
-    r"don't|isn't|aren't|won't|can't|cannot|fails?|failed|errors?|rejected|duplicates?|duplicated|missing|fix\w*|"
-    r"if you see|stuck|expired?|offline|out of sync)\b",
+    r"\b(?:troubleshoot\w*|problems?|issues?|not (?:working|syncing|arriving|showing|loading|updating)|"
+    r"(?:doesn't|don't|isn't|won't|can't) (?:work|load|sync|arrive|show|open|update|connect)\w*|fails?|failed|"
+    r"errors?|rejected|duplicates?|duplicated|missing|fix\w*|if you see|stuck|expired?|offline|out of sync|"
+    r"if (?:it|they|this|that|you|the \w+) (?:doesn't|don't|isn't|aren't|can't|won't|still))\b",
     re.IGNORECASE,
 )
 # The customer's own things, or acting for them: "our location", "for us", "my import".
@@ -241,17 +243,11 @@ class EscalationPolicy:
             found.append(
                 Signal("negative_sentiment", frustration.score, f"frustration high ({', '.join(frustration.signals)})")
             )
-        if (
-            not fired - set(GENERIC)
-            and "account_specific" not in self.disabled
-            and asks_to_act(text)
-            and (match := _THEIR_OWN.search(text))
-        ):
+        if not fired - set(GENERIC) and asks_to_act(text) and (match := _THEIR_OWN.search(text)):
             # "can you merge them into one for us?", "can you roll back the import?": staff must act on the
-            # customer's own workspace, whatever the model made of the words.
-            found.append(
-                Signal("account_specific", 0.9, f"asked staff to act on their own account: {match.group(0)!r}")
-            )
+            # customer's own workspace, whatever the model made of the words. Money matters are `payment`.
+            reason = "payment" if _MONEY.search(text) else "account_specific"
+            found.append(Signal(reason, 0.9, f"asked staff to act on their own account: {match.group(0)!r}"))
         if "human_requested" not in fired and (match := _PERSON_ELSEWHERE.search(text)):
             found.append(Signal("human_requested", 1.0, f"asked for a person: {match.group(0)!r}"))
         if previous is not None and previous.decision == "answer" and (match := _NOT_HELPED.search(text)):
