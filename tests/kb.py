@@ -28,6 +28,8 @@ title: Reset your password
 # Reset your password
 
 Click "Forgot password" on the sign-in page and enter your email. The reset link is valid for 60 minutes.
+
+If the link doesn't work, it has expired: request a new one.
 """,
     "plans/pricing.md": """# Plans and pricing
 
