@@ -197,3 +197,39 @@ def test_asking_staff_to_refund_ones_own_subscription_is_a_payment_matter() -> N
     message = "please refund our annual pro subscription, we paid 9 days ago and it's just not right for us"
     reasons = POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered")
     assert [s.reason for s in reasons] == ["payment"]
+
+
+class _Leaning:
+    """A detector whose model leans towards one reason with a fixed probability."""
+
+    def __init__(self, reason: str, probability: float) -> None:
+        self.reason, self.probability = reason, probability
+
+    def detect(self, text: str, vector: object, **options: object) -> list[Signal]:
+        thresholds = options["thresholds"] or {}
+        assert isinstance(thresholds, dict)
+        limit = thresholds.get(self.reason, 0.9)
+        return [Signal(self.reason, self.probability, "model")] if self.probability >= limit else []
+
+
+@pytest.mark.parametrize(
+    ("text", "reply_reason", "fires"),
+    [
+        ("the holiday balances at our north site all dropped to zero overnight", "low_confidence", True),
+        ("the holiday balances at our north site all dropped to zero overnight", "answered", False),
+        ("is the app available in spanish?", "low_confidence", False),  # a gap in the knowledge, not a bug
+    ],
+)
+def test_with_no_answer_a_report_that_leans_towards_a_reason_goes_to_its_team(
+    text: str, reply_reason: str, fires: bool
+) -> None:
+    policy = EscalationPolicy(EscalationConfig(), _Leaning("bug_report", 0.6))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], reply_reason)
+    assert [s.reason for s in reasons] == (["bug_report"] if fires else [])
+
+
+def test_with_no_answer_a_question_that_leans_towards_asking_for_staff_goes_to_a_person() -> None:
+    text = "is there someone i could ring? easier to explain over the phone"
+    policy = EscalationPolicy(EscalationConfig(), _Leaning("human_requested", 0.6))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "low_confidence")
+    assert [s.reason for s in reasons] == ["human_requested"]

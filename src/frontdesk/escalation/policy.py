@@ -154,6 +154,16 @@ _PUSHBACK = re.compile(
 MARGINAL = 0.6
 _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
 
+# With no confident answer, a detector reason fires from this probability (see `_thresholds`).
+NO_ANSWER_THRESHOLD: float | None = 0.5
+NO_ANSWER_REASONS = ("account_specific", "payment", "legal", "bug_report", "human_requested", "high_value_lead")
+NO_ANSWER_ASKS = ("account_specific", "human_requested")  # relaxed for questions too ("can someone call me?")
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:how|what|whats|what's|where|when|which|who|why|is|are|can|could|do|does|did|will|would|"
+    r"should|any)\b",
+    re.IGNORECASE,
+)
+
 Floats = npt.NDArray[np.float32]
 
 
@@ -221,18 +231,25 @@ class EscalationPolicy:
     ) -> list[Signal]:
         """Every reason that fires on this turn, strongest first. `reply_reason` is why the bot's own reply
         would be what it is (answered, low_confidence, underspecified, out_of_scope, ...)."""
-        found = self.detector.detect(
-            text,
-            vector,
-            sentiment=understanding.sentiment,
-            frustration=understanding.frustration,
-            context=context,
-            lead=self.lead,
-            thresholds=self.thresholds,
-            disabled=self.disabled,
-        )
-        fired = {s.reason for s in found}
+
+        def detect(thresholds: Mapping[str, float]) -> list[Signal]:
+            return self.detector.detect(
+                text,
+                vector,
+                sentiment=understanding.sentiment,
+                frustration=understanding.frustration,
+                context=context,
+                lead=self.lead,
+                thresholds=thresholds,
+                disabled=self.disabled,
+            )
+
+        found = detect(self.thresholds)
         previous = earlier[-1] if earlier else None
+        missed_before = previous is not None and previous.reason in (*FAILED, *CLARIFIED)  # the course decides
+        if not found and not missed_before and (relaxed := self._no_answer_thresholds(reply_reason, text)):
+            found = detect(relaxed)
+        fired = {s.reason for s in found}
         frustration, sentiment = understanding.frustration, understanding.sentiment
         if (
             "negative_sentiment" not in fired
@@ -282,6 +299,18 @@ class EscalationPolicy:
             if signal.reason not in self.disabled and signal.reason not in unique:
                 unique[signal.reason] = signal
         return sorted(unique.values(), key=lambda s: (-self.priority(s.reason), -s.score))
+
+    def _no_answer_thresholds(self, reply_reason: str, text: str) -> Mapping[str, float] | None:
+        """Lower thresholds for a turn where nothing fired and there is no answer to give. The reply would be
+        the fallback's offer of a person anyway: a message that leans towards a reason (a report, a request for
+        staff) goes straight to the team for it instead. A question the knowledge cannot answer ("is the app in
+        spanish?") is a gap, not a bug or a bill, so only the asks for staff are relaxed for questions. The
+        owner's own thresholds stay as set."""
+        if reply_reason not in FAILED or NO_ANSWER_THRESHOLD is None:
+            return None
+        reasons = NO_ANSWER_ASKS if _QUESTION.search(text) else NO_ANSWER_REASONS
+        relaxed = {r: NO_ANSWER_THRESHOLD for r in reasons if r not in self.thresholds}
+        return {**relaxed, **self.thresholds} if relaxed else None
 
     def answer_first(
         self, reasons: Sequence[Signal], reply_reason: str, confidence: float, text: str = "", cited: str = ""
