@@ -32,3 +32,20 @@ def test_short_quotes_and_apostrophes_are_not_quotes() -> None:
     assert quotes("click 'OK' and it's fine") == []
     assert quotes("it says \u201cPay period not found\u201d") == ["pay period not found"]
     assert holds_quote(PROBLEMS, quotes("error: 'Pay Period Not Found'"))
+
+
+def test_an_error_code_reported_as_an_error_counts_as_quoted_but_a_count_does_not() -> None:
+    assert quotes("getting 429 errors from your api") == ["429"]
+    assert quotes("the api keeps returning 403 when i create shifts") == ["403"]
+    assert quotes("we got 400 new hires this summer") == []
+    assert quotes("error 500 on publish") == []  # server errors are not what an article explains
+
+
+def test_a_passage_with_the_reported_code_is_at_least_fairly_confident() -> None:
+    from frontdesk.knowledge.retrieval import VERBATIM_CONFIDENCE, _confidences
+
+    errors = _hit(4, "| 422 | The request is valid JSON but a field is wrong. |", 0.9)
+    ranking = Ranking([OTHER, errors], background=0.1, unknown=0.0)
+    plain, coded = _confidences(ranking, quotes("getting error 422 back from the api"))
+    assert coded >= VERBATIM_CONFIDENCE > plain
+    assert _confidences(ranking, []) == [plain, _confidences(ranking, ["999"])[1]]

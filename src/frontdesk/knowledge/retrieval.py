@@ -82,21 +82,30 @@ def passage_confidence(hit: Hit, ranking: Ranking, weights: dict[str, float] = W
     return 1.0 / (1.0 + math.exp(-z))
 
 
-# A message quoting what the product said ("keeps saying 'pay period not found'"): the passage that has those words
-# verbatim is the one about it, so among the first few it goes first. Six characters or more, so a quoted label
-# like 'OK' does not count.
+# A message quoting what the product said ("keeps saying 'pay period not found'", "getting 429 errors"): the
+# passage that has those words or that error code verbatim is the one about it, so among the first few it goes
+# first, and it is at least fairly confident (VERBATIM_CONFIDENCE) however casual the rest of the message is.
+# Quotes are six characters or more, so a quoted label like 'OK' does not count; codes are HTTP client errors
+# (4xx) said as errors, the ones API documentation explains.
 _QUOTED = re.compile(r"(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,80})[\"”'’]")
+_ERROR_CODE = re.compile(
+    r"\b(4\d\d)\b(?=\W+(?:\w+\W+)?(?:errors?|responses?|status|codes?)\b)"
+    r"|\b(?:errors?|status|code|returns?|returning|returned|throws?|throwing|responds? with)\W+(?:\w+\W+)?(4\d\d)\b",
+    re.IGNORECASE,
+)
 QUOTE_REACH = 5  # how far down the ranking a passage with the quoted words is brought up from
+VERBATIM_CONFIDENCE = 0.6
 
 
 def quotes(asked: str) -> list[str]:
-    """What the message quotes, lower-cased."""
-    return [m.group(1).lower() for m in _QUOTED.finditer(asked)]
+    """What the message quotes, and the error codes it reports, lower-cased."""
+    codes = [m.group(1) or m.group(2) for m in _ERROR_CODE.finditer(asked)]
+    return [m.group(1).lower() for m in _QUOTED.finditer(asked)] + list(dict.fromkeys(codes))
 
 
 def holds_quote(hit: Hit, quoted: Sequence[str]) -> bool:
     text = hit.passage.text.lower()
-    return any(q in text for q in quoted)
+    return any(re.search(rf"(?<!\w){re.escape(q)}(?!\w)", text) for q in quoted)
 
 
 def quoted_first(ranking: Ranking, asked: str) -> Ranking:
@@ -108,6 +117,13 @@ def quoted_first(ranking: Ranking, asked: str) -> Ranking:
     if not quoting or quoting[0] is head[0]:
         return ranking
     return replace(ranking, hits=[*quoting, *(h for h in head if all(h is not q for q in quoting)), *tail])
+
+
+def _confidences(ranking: Ranking, quoted: Sequence[str]) -> list[float]:
+    return [
+        max(c, VERBATIM_CONFIDENCE) if quoted and rank < QUOTE_REACH and holds_quote(h, quoted) else c
+        for rank, (h, c) in enumerate((h, passage_confidence(h, ranking)) for h in ranking.hits)
+    ]
 
 
 CACHED_QUERIES = 2048  # query vectors kept, least recently used dropped first
@@ -160,7 +176,7 @@ class Retriever:
             asked=asked,
             query=query,
             ranking=ranking,
-            confidences=[passage_confidence(h, ranking) for h in ranking.hits],
+            confidences=_confidences(ranking, quotes(asked)),
             faq=faq,
             faq_similarity=similarity,
         )
