@@ -44,8 +44,13 @@ def test_an_error_code_reported_as_an_error_counts_as_quoted_but_a_count_does_no
 def test_a_passage_with_the_reported_code_is_at_least_fairly_confident() -> None:
     from frontdesk.knowledge.retrieval import VERBATIM_CONFIDENCE, _confidences
 
-    errors = _hit(4, "| 422 | The request is valid JSON but a field is wrong. |", 0.9)
-    ranking = Ranking([OTHER, errors], background=0.1, unknown=0.0)
-    plain, coded = _confidences(ranking, quotes("getting error 422 back from the api"))
-    assert coded >= VERBATIM_CONFIDENCE > plain
-    assert _confidences(ranking, []) == [plain, _confidences(ranking, ["999"])[1]]
+    def weak(chunk_id: int, text: str) -> Hit:  # casual wording: little of the message matches the page
+        passage = IndexedPassage(chunk_id, "api/errors.md", "Errors", None, "article", (), text, "h", 1)
+        return Hit(passage, 0.5, 0.2, 1.0, 0.1)
+
+    other, errors = weak(5, "Create an API key under Settings."), weak(6, "| 422 | A field is not valid. |")
+    ranking = Ranking([other, errors], background=0.1, unknown=0.0)
+    plain = _confidences(ranking, [])
+    coded = _confidences(ranking, quotes("getting error 422 back from the api"))
+    assert plain[1] < VERBATIM_CONFIDENCE <= coded[1]
+    assert coded[0] == plain[0]  # the page without the code is left as it was
