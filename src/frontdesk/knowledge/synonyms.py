@@ -33,11 +33,32 @@ BUILTIN: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Chat shorthand the embedding model reads poorly ("r u guys open on weekends", "do u take amex"), spelled out
+# before searching. Whole words only; the customer's own text is kept as written everywhere else.
+CHAT_SHORTHAND = {
+    "u": "you", "r": "are", "ur": "your", "ya": "you", "pls": "please", "plz": "please", "thx": "thanks",
+    "wanna": "want to", "gonna": "going to", "ppl": "people", "acct": "account", "msg": "message", "abt": "about",
+    "b4": "before", "tmrw": "tomorrow", "bc": "because", "cuz": "because", "thru": "through",
+    "mins": "minutes", "hrs": "hours", "wk": "week", "amex": "american express",
+}  # fmt: skip
+_SHORTHAND = re.compile(r"\b(" + "|".join(map(re.escape, CHAT_SHORTHAND)) + r")\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w-]+")
 
 
+def spelled_out(query: str) -> str:
+    """`query` with chat shorthand spelled out; a capital single letter ("R", "U") is a name, not shorthand."""
+
+    def spell(match: re.Match[str]) -> str:
+        word = match.group(1)
+        return word if len(word) == 1 and word.isupper() else CHAT_SHORTHAND[word.lower()]
+
+    return _SHORTHAND.sub(spell, query)
+
+
 def expand(query: str, groups: Sequence[Sequence[str]]) -> str:
-    """The query, followed by the help-center term of every group it mentions in customer words."""
+    """The query with chat shorthand spelled out, followed by the help-center term of every group it mentions
+    in customer words."""
+    query = spelled_out(query)
     lowered = " " + " ".join(_WORD.findall(query.lower())) + " "
     extra = [group[0] for group in groups if _mentions(lowered, tuple(group[1:])) and f" {group[0]} " not in lowered]
     return query if not extra else f"{query} ({', '.join(dict.fromkeys(extra))})"
