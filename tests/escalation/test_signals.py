@@ -19,6 +19,7 @@ from frontdesk.escalation.signals import (
     LeadRules,
     Signal,
     SignalDetector,
+    _read,
     cue_phrase,
     cues,
     file_sha256,
@@ -409,3 +410,20 @@ def test_more_ways_of_saying_a_lead_or_asking_for_a_call(reason: str, message: s
         disabled=(),
     )
     assert reason in {s.reason for s in fired}
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("high_value_lead", "3PL warehouse, about 1,200 temps across 4 sites. looking for annual pricing"),
+        ("high_value_lead", "we're a cafe franchise with 25 franchisees, head office wants to buy for the network"),
+        ("human_requested", "is there someone at kitewire i could actually speak to about our rotas"),
+    ],
+)
+def test_sites_count_from_ten_and_someone_to_speak_to(reason: str, message: str) -> None:
+    assert reason in dict(_read(message).phrases)
+
+
+def test_a_handful_of_sites_without_buying_is_not_a_lead() -> None:
+    assert "high_value_lead" not in dict(_read("we have 12 locations, how do I add a new one?").phrases)
+    assert "high_value_lead" not in dict(_read("we're buying for our 4 cafes").phrases)

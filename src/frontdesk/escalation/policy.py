@@ -88,7 +88,8 @@ _SYMPTOM = re.compile(r"\b\d{3,}\b|(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,8
 # not a formal request or an authority's demand, which a person answers.
 _ASKS_ABOUT_TERMS = re.compile(
     r"\b(?:is|are) (?:the|your|a|an|there)\b|\bdoes (?:your|the|it|kitewire|a|an)\b|\bdo (?:we|i) (?:need|have) to\b|"
-    r"\bdo you (?:have|offer|provide|include|sign|support)\b|\b(?:wants?|needs?|would like) to know (?:if|whether)\b",
+    r"\bdo you (?:have|offer|provide|include|sign|support)\b|\b(?:wants?|needs?|would like) to know (?:if|whether)\b|"
+    r"\bhow (?:do|can|would) (?:we|i) (?:get|sign|find|download|see|read)\b|\bwhere (?:can|do|would) (?:we|i)\b",
     re.IGNORECASE,
 )
 _FORMAL = re.compile(

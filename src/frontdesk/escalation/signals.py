@@ -100,12 +100,18 @@ _UNITS = (
     r"offices?|branch(?:es)?|clinics?|clinicians|schools?|countries|cities|franchis\w*|warehouses?|vehicles|"
     r"engineers|team members|students|brands|subsidiaries|clients|hospitals|restaurants|units|cards|"
     r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|"
-    r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|"
+    r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|temps|pickers|packers|operatives|"
+    r"franchisees|care homes|hotels|gyms|venues|shops|cafes|cafés|warehouses|"
     r"monthly active users|visits|orders|transactions|emails|api calls))\b"
 )
 # "1,100 casual staff", "35 leisure centres": one describing word may stand between the count and the unit.
 _ADJECTIVE = r"(?:(?!(?:our|the|my|your|their|his|her|its|of|and|or|to|in|on|at|per|a|an|for|from|with)\b)[a-z-]+\s+)"
 _LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_ADJECTIVE}?{_UNITS}")
+_SITES = re.compile(
+    r"\b(?:locations?|sites?|stores?|branch(?:es)?|clinics?|hospitals|restaurants|franchis\w*|warehouses?|offices?|"
+    r"schools?|care homes|hotels|gyms|venues|shops|cafes|cafés)\b"
+)
+MANY_SITES = 10  # sites count as a large customer from here; people from 50
 _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
@@ -163,6 +169,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"real person|customer services?|customer care|help ?desk|support|billing|sales|account (?:executive|manager)|"
         r"(?:support |sales |billing )?team)\b"
         r"|\bwith (?:one of your|someone (?:from|on|in) your|a member of your) (?:team|staff|people|colleagues)\b"
+        r"|\b(?:someone|somebody|anyone|anybody|a person|a human)\b[^.?!]{0,30}\b(?:speak|talk|chat)(?:ing)? "
+        r"(?:to|with)\b"
         r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman\W{0,3}(?:being|agent|please|now)\b"
         r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
         r"|\b(?:i want|i need|i'd like|get|a) (?:a |an )?(?:real |actual )?(?:person|human) (?:to|please|on)\b"
@@ -288,13 +296,15 @@ class _Reading:
 
 
 def _quantities(lower: str) -> tuple[str | None, bool]:
-    """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more said with a buying word, and
-    whether the message names a count under 50 ("a team of 8", "12 people")."""
+    """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more (10 or more sites: "22
+    restaurants", "35 warehouses") said with a buying word, and whether the message names a count under that
+    ("a team of 8", "12 people")."""
     large, small = None, bool(_SMALL_TEAM.search(lower))
     buying = _BUYING.search(lower) is not None
     for match in _LARGE.finditer(lower):
         count = _number(match.group(1))
-        if match.group(1) in ("hundreds", "thousands") or (count is not None and count >= 50):
+        enough = MANY_SITES if _SITES.search(match.group(0)) else 50
+        if match.group(1) in ("hundreds", "thousands") or (count is not None and count >= enough):
             large = large or (match.group(0).strip() if buying else None)
         elif count is not None:
             small = True
