@@ -23,7 +23,8 @@ from frontdesk.conversation.handoff import Handoff, past_turns
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent
 from frontdesk.conversation.turn import Decision, Outcome, Reply, Turn, earlier_turns
 from frontdesk.errors import NotFoundError
-from frontdesk.escalation.policy import CLARIFIED, FAILED, EscalationPolicy, PastTurn
+from frontdesk.escalation.answer_first import CLARIFIED
+from frontdesk.escalation.policy import FAILED, EscalationPolicy, PastTurn
 from frontdesk.escalation.signals import Signal
 from frontdesk.events import (
     ConversationClosed,

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontdesk.config import EscalationConfig, ReasonConfig
+from frontdesk.escalation.answer_first import CLARIFIED, answer_first
 from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector, asks_to_act
 from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.reader import Understanding
@@ -46,75 +47,11 @@ DEFAULT_COLLECT: dict[str, list[str]] = {
     "negative_sentiment": [],  # an angry customer is not made to fill in a form first
 }
 FAILED = ("low_confidence", "out_of_scope")  # reply reasons that mean "no answer for this"
-CLARIFIED = ("underspecified", "statement")  # the bot asked what the customer needs
 STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model
 # Reasons that say how the customer feels or that the bot failed, not what the matter is: the team comes from a
 # specific reason when there is one ("the app crashed AGAIN, FIX IT" goes to engineering, not support).
 GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_failure")
-# Reasons the knowledge may settle when only the detector's model saw them (no rule phrase such as "my lawyer"
-# or "350 employees", no context attribute): a confident answer from approved sources comes first (a known
-# issue's fix, the published SLA or DPA), and the customer can still ask for a person. The answer confidence
-# needed per reason; chosen on the demo's escalation test set.
-ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "account_specific": 0.95, "payment": 0.9, "legal": 0.95}
-# Never held back, even by a curated FAQ answer: the customer asked for a person, is angry, or it is legal.
-NEVER_ANSWER_FIRST = ("human_requested", "negative_sentiment", "legal", "repeated_failure", "low_confidence")
-# Below ANSWER_FIRST, an answer as confident as this still comes first when the message itself says the knowledge
-# is what is wanted: the customer asks how to do it themselves, or quotes a symptom the article documents.
-SETTLED = 0.5
-# "how do I…", "is it…", "I want to…", "cancel my plan": what to do or what happens, not asking staff to act.
-_SELF_SERVICE = re.compile(
-    r"\b(?:how (?:do|can|should|would) (?:i|we)|how (?:i|we) (?:can|could|do)|how to|"
-    r"what (?:do|should|can) (?:i|we) do|what happens|"
-    r"is (?:it|there|this)|are (?:they|there)|can (?:i|we)|where (?:do|can|is)|"
-    r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b"
-    # an instruction about one's own account the article shows how to carry out: "cancel my subscription"
-    r"|^\W*(?:cancel|delete|close|shut down|remove|wipe|erase|deactivate|downgrade|upgrade|export|change|reset|"
-    r"turn off|switch)\b[^.?!]{0,30}\b(?:my|our)\b",
-    re.IGNORECASE,
-)
-# "is that normal?", "is this a mistake?": whether something is how the product works.
-_WHETHER_EXPECTED = re.compile(
-    r"\b(?:is|was|are) (?:that|this|it|they) (?:a mistake|an error|a bug|right|correct|normal|expected|intended|"
-    r"on purpose|supposed to)\b"
-    # "is the payroll export broken or do unapproved hours just not show up?"
-    r"|\b(?:is|are) (?:the|my|our|it|this|that)\b[^.?!]{0,30}\b(?:broken|a bug|bugged) or\b",
-    re.IGNORECASE,
-)
-# A charge or record of the customer's own: an amount or a reference ("$1,920", "KW-60417").
-_PARTICULAR = re.compile(r"[$£€]\s?\d|\d\s?(?:usd|eur|gbp)\b|\b\d+[.,]\d{2}\b|\b[a-z]{1,4}-?\d{3,}\b", re.IGNORECASE)
-# A symptom specific enough to look up: an error code or a quoted message ("429", "'Workspace suspended'").
-_SYMPTOM = re.compile(r"\b\d{3,}\b|(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,80})[\"”'’]")
-# A question about what the terms say ("is the DPA part of our contract?", "does your DPA include the SCCs?"),
-# not a formal request or an authority's demand, which a person answers.
-_ASKS_ABOUT_TERMS = re.compile(
-    r"\b(?:is|are) (?:the|your|a|an|there)\b|\bdoes (?:your|the|it|kitewire|a|an)\b|\bdo (?:we|i) (?:need|have) to\b|"
-    r"\bdo you (?:have|offer|provide|include|sign|support)\b|\b(?:wants?|needs?|would like) to know (?:if|whether)\b|"
-    r"\bhow (?:do|can|would) (?:we|i) (?:get|sign|find|download|see|read)\b|\bwhere (?:can|do|would) (?:we|i)\b",
-    re.IGNORECASE,
-)
-_FORMAL = re.compile(
-    r"\bart(?:icle)?\.? ?\d+|\b(?:statutory|subpoena|court|police|warrant|authorit(?:y|ies)|inspector\w*|regulator)\b",
-    re.IGNORECASE,
-)
-# What only this customer's case has: a date, time, code or duration, a quoted label, a file name, a name
-# mid-sentence ("12-16 May", "0 minutes", "'All time'", "members.csv", "Jonas"); not a count ("2 of my cooks").
-# A troubleshooting article explains a generic symptom; a report whose particulars it never mentions is a
-# malfunction for engineering to look at.
-_PARTICULARS = re.compile(
-    r"\b\d+[:./-]\d+(?:[:./-]\d+)*\b|\b\d{3,}\b|\b\d+\s?(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|%|am|pm)\b|"
-    r"[\"“'‘]([^\"”'’]{2,80})[\"”'’]|\b[\w-]+\.(?:csv|zip|pdf|xlsx?|json|txt)\b|"
-    r"(?<=[a-z,] )[A-Z][a-z]+\b"
-)
 _MONEY = re.compile(r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit)\b", re.IGNORECASE)
-# Knowledge about something going wrong: a troubleshooting section, a known issue, what an error means. A
-# malfunction reported against a page that only says how a feature works is a bug, however close the match.
-_TROUBLESHOOTING = re.compile(
-    r"\b(?:troubleshoot\w*|problems?|issues?|not (?:working|syncing|arriving|showing|loading|updating)|"
-    r"(?:doesn't|don't|isn't|won't|can't) (?:work|load|sync|arrive|show|open|update|connect)\w*|fails?|failed|"
-    r"errors?|rejected|duplicates?|duplicated|missing|fix\w*|if you see|stuck|expired?|offline|out of sync|"
-    r"if (?:it|they|this|that|you|the \w+) (?:doesn't|don't|isn't|aren't|can't|won't|still))\b",
-    re.IGNORECASE,
-)
 # The customer's own things, or acting for them: "our location", "for us", "my import".
 _THEIR_OWN = re.compile(
     r"\b(?:my|our|for (?:me|us))\b|\b(?:the|those|these|that|this) (?:import|shifts?|"
@@ -155,7 +92,7 @@ _PUSHBACK = re.compile(
 MARGINAL = 0.6
 _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
 
-# With no confident answer, a detector reason fires from this probability (see `_thresholds`).
+# With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`).
 NO_ANSWER_THRESHOLD: float | None = 0.5
 NO_ANSWER_REASONS = ("account_specific", "payment", "legal", "bug_report", "human_requested", "high_value_lead")
 NO_ANSWER_ASKS = ("account_specific", "human_requested")  # relaxed for questions too ("can someone call me?")
@@ -317,27 +254,8 @@ class EscalationPolicy:
         self, reasons: Sequence[Signal], reply_reason: str, confidence: float, text: str = "", cited: str = ""
     ) -> bool:
         """The knowledge confidently settles it: answer, and hand off only if the customer comes back.
-        `text` is the customer's message, `cited` the passages the answer quotes."""
-        if reply_reason in CLARIFIED:  # "it's not working": ask what is wrong first; the answer may escalate
-            return all(s.evidence.startswith("model") and s.reason not in NEVER_ANSWER_FIRST for s in reasons)
-        if asks_to_act(text):  # "please remove 2FA", "could you send a quote": a person acts; an article does not
-            return False
-        if reply_reason == "faq_match":  # the owner curated an answer to this very question
-            return not any(s.reason in NEVER_ANSWER_FIRST or s.evidence.startswith("context") for s in reasons)
-        if not all(s.evidence.startswith("model") for s in reasons):
-            return False  # a rule phrase, the page's context or the conversation's course said so
-        return reply_reason == "answered" and all(
-            (
-                (
-                    s.reason in ANSWER_FIRST
-                    and confidence >= ANSWER_FIRST[s.reason]
-                    and (s.reason != "bug_report" or _TROUBLESHOOTING.search(cited) is not None)
-                )
-                or (confidence >= SETTLED and _settled_by_knowledge(s.reason, text, cited))
-            )
-            and not (s.reason == "bug_report" and _unexplained(text, cited))
-            for s in reasons
-        )
+        `text` is the customer's message, `cited` the passages the answer quotes (see `answer_first.py`)."""
+        return answer_first(reasons, reply_reason, confidence, text, cited)
 
     def route(self, reasons: Sequence[Signal]) -> Route:
         """The most urgent specific reason picks the team (feelings and failures only when there is nothing
@@ -379,29 +297,6 @@ class EscalationPolicy:
             if value is not None and str(value).lower() in {o.lower() for o in options}:
                 return f"context {key}={value}"
         return None
-
-
-def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
-    """The message asks for what the cited knowledge gives: how to do something on one's own account ("I want
-    to cancel", "is it gone forever?"), what a documented error means ("getting 429 errors"), or whether
-    something is how it works ("no VAT on our invoice, is that a mistake?") with no charge of theirs named."""
-    if reason in ("payment", "bug_report") and _WHETHER_EXPECTED.search(text) and not _PARTICULAR.search(text):
-        return True
-    if reason == "legal":
-        return _ASKS_ABOUT_TERMS.search(text) is not None and _FORMAL.search(text) is None
-    if reason == "account_specific":  # `answer_first` has already handed off whatever asks staff to act
-        return _SELF_SERVICE.search(text) is not None
-    if reason == "bug_report":
-        cited = cited.lower()
-        return any((m.group(1) or m.group(0)).lower() in cited for m in _SYMPTOM.finditer(text))
-    return False
-
-
-def _unexplained(text: str, cited: str) -> list[str]:
-    """The message's particulars that the cited passages never mention."""
-    cited = cited.lower()
-    found = ((m.group(1) or m.group(0)).lower() for m in _PARTICULARS.finditer(text))
-    return [p for p in found if not re.search(rf"(?<!\w){re.escape(p)}(?!\w)", cited)]
 
 
 def _has_conditions(reason: ReasonConfig) -> bool:
