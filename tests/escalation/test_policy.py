@@ -167,6 +167,7 @@ def test_an_instruction_about_ones_own_account_is_shown_how() -> None:
         "We've ended up with two locations called 'Main St' and 'Main Street'. Can you merge them into one for us?",
         "we imported 40 people into the wrong location by accident. can you roll back the import?",
         "can you get those shifts back for me?",
+        "can you copy our 12 staff from our old workspace into the new one?",
     ],
 )
 def test_asking_staff_to_act_on_ones_own_workspace_is_account_specific_whatever_the_model_says(message: str) -> None:

@@ -95,7 +95,9 @@ _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about
 # With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`).
 NO_ANSWER_THRESHOLD: float | None = 0.5
 NO_ANSWER_REASONS = ("account_specific", "payment", "legal", "bug_report", "human_requested", "high_value_lead")
-NO_ANSWER_ASKS = ("account_specific", "human_requested")  # relaxed for questions too ("can someone call me?")
+# Relaxed for questions too ("is there someone i could ring?"); a question asking staff to act on the account
+# ("can you copy our staff into the new workspace?") is handed off by the asks-to-act rule instead.
+NO_ANSWER_ASKS = ("human_requested",)
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(?:how|what|whats|what's|where|when|which|who|why|is|are|can|could|do|does|did|will|would|"
     r"should|any)\b",
@@ -242,7 +244,7 @@ class EscalationPolicy:
         """Lower thresholds for a turn where nothing fired and there is no answer to give. The reply would be
         the fallback's offer of a person anyway: a message that leans towards a reason (a report, a request for
         staff) goes straight to the team for it instead. A question the knowledge cannot answer ("is the app in
-        spanish?") is a gap, not a bug or a bill, so only the asks for staff are relaxed for questions. The
+        spanish?") is a gap, not a bug or a bill, so only the ask for a person is relaxed for questions. The
         owner's own thresholds stay as set."""
         if reply_reason not in FAILED or NO_ANSWER_THRESHOLD is None:
             return None

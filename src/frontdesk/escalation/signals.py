@@ -252,7 +252,8 @@ _REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
     r"possible for you to|chance you could)\b[^.?!]{0,20}\b(?:change|update|delete|remove|cancel|close|merge|"
-    r"combine|transfer|move|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|extend|add|check|look|"
+    r"combine|transfer|move|copy|import|duplicate|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|"
+    r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
     r"bring back|get (?:[\w']+ ){0,3}back|unlink|separate|find out|tell me (?:who|which|when)|"
     r"let me know (?:who|which|when))\b"
