@@ -427,3 +427,8 @@ def test_sites_count_from_ten_and_someone_to_speak_to(reason: str, message: str)
 def test_a_handful_of_sites_without_buying_is_not_a_lead() -> None:
     assert "high_value_lead" not in dict(_read("we have 12 locations, how do I add a new one?").phrases)
     assert "high_value_lead" not in dict(_read("we're buying for our 4 cafes").phrases)
+
+
+def test_a_count_may_have_a_few_describing_words_before_its_unit() -> None:
+    assert "high_value_lead" in dict(_read("9 hotels, around 700 housekeeping and f&b staff. pricing?").phrases)
+    assert "high_value_lead" not in dict(_read("we pay 500 per month for all staff").phrases)

@@ -105,8 +105,9 @@ _UNITS = (
     r"monthly active users|visits|orders|transactions|emails|api calls))\b"
 )
 # "1,100 casual staff", "35 leisure centres": one describing word may stand between the count and the unit.
-_ADJECTIVE = r"(?:(?!(?:our|the|my|your|their|his|her|its|of|and|or|to|in|on|at|per|a|an|for|from|with)\b)[a-z-]+\s+)"
-_LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*{_ADJECTIVE}?{_UNITS}")
+_ADJECTIVE = r"(?:(?!(?:our|the|my|your|their|his|her|its|of|and|or|to|in|on|at|per|a|an|for|from|with)\b)[a-z&-]+\s+)"
+# "700 housekeeping and f&b staff": up to four describing words, "and" between them.
+_LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*(?:(?:and\s+)?{_ADJECTIVE}){{0,4}}{_UNITS}")
 _SITES = re.compile(
     r"\b(?:locations?|sites?|stores?|branch(?:es)?|clinics?|hospitals|restaurants|franchis\w*|warehouses?|offices?|"
     r"schools?|care homes|hotels|gyms|venues|shops|cafes|cafés)\b"
