@@ -234,3 +234,19 @@ def test_with_no_answer_a_question_that_leans_towards_asking_for_staff_goes_to_a
     policy = EscalationPolicy(EscalationConfig(), _Leaning("human_requested", 0.6))
     reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "low_confidence")
     assert [s.reason for s in reasons] == ["human_requested"]
+
+
+@pytest.mark.parametrize(
+    ("previous", "rescued"),
+    [
+        (PastTurn("clarify", "underspecified"), True),  # the customer has now said what is wrong
+        (PastTurn("fallback", "low_confidence"), False),  # a second miss: the conversation's course decides
+    ],
+)
+def test_the_no_answer_rescue_after_a_clarifying_question_but_not_after_a_miss(
+    previous: PastTurn, rescued: bool
+) -> None:
+    text = "the holiday balances at our north site all dropped to zero overnight"
+    policy = EscalationPolicy(EscalationConfig(), _Leaning("bug_report", 0.6))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [previous], "low_confidence")
+    assert ("bug_report" in {s.reason for s in reasons}) is rescued

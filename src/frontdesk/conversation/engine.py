@@ -305,7 +305,7 @@ def _everywhere(retriever: Retriever) -> Callable[[str], bool] | None:
     return lambda word: lexical.term_idf(stem(word)) < EVERYWHERE_IDF
 
 
-AFTER_A_MISS = 0.1  # added to the answer threshold on the turn after a miss; see ConversationEngine._threshold
+AFTER_A_MISS = 0.2  # added to the answer threshold on the turn after a miss; see ConversationEngine._threshold
 
 HISTORY_EVENTS = (
     MessageReceived.type,

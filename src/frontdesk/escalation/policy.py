@@ -186,7 +186,7 @@ class EscalationPolicy:
 
         found = detect(self.thresholds)
         previous = earlier[-1] if earlier else None
-        missed_before = previous is not None and previous.reason in (*FAILED, *CLARIFIED)  # the course decides
+        missed_before = previous is not None and previous.reason in FAILED  # the course decides (repeated failure)
         if not found and not missed_before and (relaxed := self._no_answer_thresholds(reply_reason, text)):
             found = detect(relaxed)
         fired = {s.reason for s in found}
