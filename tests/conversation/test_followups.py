@@ -31,6 +31,12 @@ def test_the_question_is_found_among_the_scene_setting() -> None:
     ]
 
 
+def test_the_question_clause_of_a_one_sentence_message_is_found_after_the_scene() -> None:
+    message = "our stock room downstairs has zero signal, can staff still clock in from there"
+    assert question_sentences(message) == ["can staff still clock in from there"]
+    assert question_sentences("hi, how do i export my data, is it a zip") == []  # two asks: not one question
+
+
 def test_each_question_of_a_message_that_asks_more_than_one_is_searched() -> None:
     assert question_sentences("can i call you guys? is there a phone number") == [
         "can i call you guys?",

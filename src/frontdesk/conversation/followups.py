@@ -84,16 +84,25 @@ _ASKS = re.compile(
 MAX_QUESTIONS = 3  # searched one by one at most
 
 
+# Where one sentence turns from the scene to the question: "our stock room has zero signal, can staff still
+# clock in from there", "not a huge fan of getting pinged at 3am - can I mute it at night".
+_CLAUSE = re.compile(r",\s+|\s+[-–]\s+|;\s+|\s+(?:but|so)\s+")
+
+
 def question_sentences(message: str) -> list[str]:
     """The questions of a message worth searching one by one: the one question in a message that also sets the
-    scene ("no signal in our basement kitchen. how far ahead can i see my rota offline?"), or each question of a
-    message that asks more than one ("can i call you guys? is there a phone number"). Empty for a single
-    sentence, or a single question that is most of the message anyway."""
+    scene ("no signal in our basement kitchen. how far ahead can i see my rota offline?", or in one sentence:
+    "our stock room has zero signal, can staff still clock in from there"), or each question of a message that
+    asks more than one ("can i call you guys? is there a phone number"). Empty for a single sentence that is all
+    question, or a question that is most of the message anyway."""
     sentences = [s.strip() for s in _SENTENCE.findall(message) if len(words(s)) >= 3]
     questions = [s for s in sentences if s.endswith("?") or _ASKS.match(s)]
-    if len(sentences) < 2 or not questions:
-        return []
-    if len(questions) > 1:
+    if len(questions) > 1 and len(sentences) >= 2:
         return questions[:MAX_QUESTIONS]
+    if len(sentences) < 2 or not questions:
+        clauses = [c.strip() for c in _CLAUSE.split(message) if c.strip()]
+        questions = [c for c in clauses[1:] if _ASKS.match(c) and len(words(c)) >= 3]
+        if len(questions) != 1:
+            return []
     # One question: worth a second embedding only when the scene is a good part of the message.
     return questions if len(words(questions[0])) <= SCENE_SHARE * len(words(message)) else []
