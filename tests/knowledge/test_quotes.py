@@ -18,14 +18,14 @@ OTHER = _hit(3, "Gusto pays your team.", 0.8)
 
 def test_the_passage_with_the_quoted_words_comes_first() -> None:
     ranking = Ranking([SEND, PROBLEMS, OTHER], background=0.1, unknown=0.0)
-    ranked = quoted_first(ranking, "gusto keeps saying 'pay period not found' when i send the hours")
+    ranked = quoted_first(ranking, quotes("gusto keeps saying 'pay period not found' when i send the hours"))
     assert [h.passage.chunk_id for h in ranked.hits] == [2, 1, 3]
 
 
 def test_without_a_quote_or_a_passage_that_has_it_the_ranking_stays() -> None:
     ranking = Ranking([SEND, PROBLEMS, OTHER], background=0.1, unknown=0.0)
-    assert quoted_first(ranking, "gusto won't take my hours") is ranking
-    assert quoted_first(ranking, "it says 'connection refused by host'") is ranking
+    assert quoted_first(ranking, quotes("gusto won't take my hours")) is ranking
+    assert quoted_first(ranking, quotes("it says 'connection refused by host'")) is ranking
 
 
 def test_short_quotes_and_apostrophes_are_not_quotes() -> None:

@@ -36,7 +36,7 @@ from frontdesk.events import (
     ReplySent,
     TurnFailed,
 )
-from frontdesk.knowledge.retrieval import Evidence, Retriever, holds_quote, quotes
+from frontdesk.knowledge.retrieval import Evidence, Retriever, holds_quote
 from frontdesk.knowledge.terms import stem
 from frontdesk.knowledge.windows import windows
 from frontdesk.understanding.language import unsupported_language_reply
@@ -265,7 +265,7 @@ class ConversationEngine:
         scored = list(zip(evidence.hits, evidence.confidences, strict=True))
         # The most confident of the top 3 (the first of equals, as ranked); a confident one that has the words the
         # customer quotes ("keeps saying 'pay period not found'") before any other.
-        quoted = quotes(evidence.asked)
+        quoted = evidence.quoted
         best, _ = max(scored[:3], key=lambda pair: (pair[1] >= threshold and holds_quote(pair[0], quoted), pair[1]))
         similarities = index.window_similarities(best.passage.chunk_id, retriever.query_vector(evidence.asked))
         spans = windows(best.passage.text)

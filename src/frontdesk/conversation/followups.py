@@ -84,6 +84,12 @@ _ASKS = re.compile(
 MAX_QUESTIONS = 3  # searched one by one at most
 
 
+def is_question(text: str) -> bool:
+    """Ends with a question mark or opens like a question ("is there a phone number")."""
+    text = text.strip()
+    return text.endswith("?") or _ASKS.match(text) is not None
+
+
 # Where one sentence turns from the scene to the question: "our stock room has zero signal, can staff still
 # clock in from there", "not a huge fan of getting pinged at 3am - can I mute it at night".
 _CLAUSE = re.compile(r",\s+|\s+[-–]\s+|;\s+|\s+(?:but|so)\s+")
@@ -96,7 +102,7 @@ def question_sentences(message: str) -> list[str]:
     asks more than one ("can i call you guys? is there a phone number"). Empty for a single sentence that is all
     question, or a question that is most of the message anyway."""
     sentences = [s.strip() for s in _SENTENCE.findall(message) if len(words(s)) >= 3]
-    questions = [s for s in sentences if s.endswith("?") or _ASKS.match(s)]
+    questions = [s for s in sentences if is_question(s)]
     if len(questions) > 1 and len(sentences) >= 2:
         return questions[:MAX_QUESTIONS]
     if len(sentences) < 2 or not questions:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from frontdesk.config import EscalationConfig, ReasonConfig
+from frontdesk.conversation.followups import is_question
 from frontdesk.escalation.answer_first import CLARIFIED, answer_first
 from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector, asks_to_act
 from frontdesk.understanding.frustration import Frustration
@@ -93,16 +94,11 @@ MARGINAL = 0.6
 _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
 
 # With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`).
-NO_ANSWER_THRESHOLD: float | None = 0.5
+NO_ANSWER_THRESHOLD = 0.5
 NO_ANSWER_REASONS = ("account_specific", "payment", "legal", "bug_report", "human_requested", "high_value_lead")
 # Relaxed for questions too ("is there someone i could ring?"); a question asking staff to act on the account
 # ("can you copy our staff into the new workspace?") is handed off by the asks-to-act rule instead.
 NO_ANSWER_ASKS = ("human_requested",)
-_QUESTION = re.compile(
-    r"\?\s*$|^\W*(?:how|what|whats|what's|where|when|which|who|why|is|are|can|could|do|does|did|will|would|"
-    r"should|any)\b",
-    re.IGNORECASE,
-)
 
 Floats = npt.NDArray[np.float32]
 
@@ -246,9 +242,9 @@ class EscalationPolicy:
         staff) goes straight to the team for it instead. A question the knowledge cannot answer ("is the app in
         spanish?") is a gap, not a bug or a bill, so only the ask for a person is relaxed for questions. The
         owner's own thresholds stay as set."""
-        if reply_reason not in FAILED or NO_ANSWER_THRESHOLD is None:
+        if reply_reason not in FAILED:
             return None
-        reasons = NO_ANSWER_ASKS if _QUESTION.search(text) else NO_ANSWER_REASONS
+        reasons = NO_ANSWER_ASKS if is_question(text) else NO_ANSWER_REASONS
         relaxed = {r: NO_ANSWER_THRESHOLD for r in reasons if r not in self.thresholds}
         return {**relaxed, **self.thresholds} if relaxed else None
 

@@ -30,6 +30,7 @@ class Evidence:
     confidences: list[float]  # passage_confidence of each hit, in ranking order
     faq: FaqQuestion | None
     faq_similarity: float
+    quoted: tuple[str, ...] = ()  # what the message quotes or the error codes it reports (see `quotes`)
 
     @property
     def hits(self) -> list[Hit]:
@@ -108,8 +109,7 @@ def holds_quote(hit: Hit, quoted: Sequence[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(q)}(?!\w)", text) for q in quoted)
 
 
-def quoted_first(ranking: Ranking, asked: str) -> Ranking:
-    quoted = quotes(asked)
+def quoted_first(ranking: Ranking, quoted: Sequence[str]) -> Ranking:
     if not quoted:
         return ranking
     head, tail = ranking.hits[:QUOTE_REACH], ranking.hits[QUOTE_REACH:]
@@ -169,14 +169,16 @@ class Retriever:
         query = expand(asked, self.synonyms)
         vector = self.embed_query(query)
         ranking = self.index.search(query, vector, top_k=self.config.top_k, dense_weight=self.config.dense_weight)
-        ranking = quoted_first(ranking, asked)
+        quoted = tuple(quotes(asked))
+        ranking = quoted_first(ranking, quoted)
         match = self.index.match_question(vector)
         faq, similarity = match if match else (None, 0.0)
         return Evidence(
             asked=asked,
             query=query,
             ranking=ranking,
-            confidences=_confidences(ranking, quotes(asked)),
+            confidences=_confidences(ranking, quoted),
             faq=faq,
             faq_similarity=similarity,
+            quoted=quoted,
         )
