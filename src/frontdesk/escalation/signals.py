@@ -95,23 +95,22 @@ class LeadRules:
 # with curly apostrophes straightened.
 
 _N = r"(?:\d[\d,.]*\s*[km]?\+?|hundreds|thousands)"  # a count: 60, 1,200, 2k, 500+
+# Places a customer runs: ten of them make a large customer (see `_quantities`), as fifty people do.
+_SITE_UNITS = (
+    r"locations?|sites?|stores?|offices?|branch(?:es)?|clinics?|schools?|hospitals|restaurants|franchis\w*|"
+    r"warehouses?|care homes|hotels|gyms|venues|shops|cafes|cafés"
+)
 _UNITS = (
-    r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|locations?|sites?|stores?|"
-    r"offices?|branch(?:es)?|clinics?|clinicians|schools?|countries|cities|franchis\w*|warehouses?|vehicles|"
-    r"engineers|team members|students|brands|subsidiaries|clients|hospitals|restaurants|units|cards|"
+    r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|clinicians|countries|cities|"
+    r"vehicles|engineers|team members|students|brands|subsidiaries|clients|units|cards|"
     r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|"
     r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|temps|pickers|packers|operatives|"
-    r"franchisees|care homes|hotels|gyms|venues|shops|cafes|cafés|warehouses|"
-    r"monthly active users|visits|orders|transactions|emails|api calls))\b"
+    rf"monthly active users|visits|orders|transactions|emails|api calls|{_SITE_UNITS}))\b"
 )
-# "1,100 casual staff", "35 leisure centres": one describing word may stand between the count and the unit.
+# "1,100 casual staff", "700 housekeeping and f&b staff": up to four describing words between count and unit.
 _ADJECTIVE = r"(?:(?!(?:our|the|my|your|their|his|her|its|of|and|or|to|in|on|at|per|a|an|for|from|with)\b)[a-z&-]+\s+)"
-# "700 housekeeping and f&b staff": up to four describing words, "and" between them.
 _LARGE = re.compile(rf"(?<![\w#£$€.,-])({_N})\s*(?:(?:and\s+)?{_ADJECTIVE}){{0,4}}{_UNITS}")
-_SITES = re.compile(
-    r"\b(?:locations?|sites?|stores?|branch(?:es)?|clinics?|hospitals|restaurants|franchis\w*|warehouses?|offices?|"
-    r"schools?|care homes|hotels|gyms|venues|shops|cafes|cafés)\b"
-)
+_SITES = re.compile(rf"\b(?:{_SITE_UNITS})\b")
 MANY_SITES = 10  # sites count as a large customer from here; people from 50
 _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
