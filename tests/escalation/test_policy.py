@@ -250,3 +250,58 @@ def test_the_no_answer_rescue_after_a_clarifying_question_but_not_after_a_miss(
     policy = EscalationPolicy(EscalationConfig(), _Leaning("bug_report", 0.6))
     reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [previous], "low_confidence")
     assert ("bug_report" in {s.reason for s in reasons}) is rescued
+
+
+class _Fixed:
+    """A detector that returns the same signals whatever the thresholds."""
+
+    def __init__(self, *signals: Signal) -> None:
+        self.signals = list(signals)
+
+    def detect(self, text: str, vector: object, **options: object) -> list[Signal]:
+        return list(self.signals)
+
+
+CONTEXT_LEAD = Signal("high_value_lead", 0.9, "context plan=enterprise", from_context=True)
+
+
+def test_an_enterprise_customers_charge_goes_to_billing_not_sales() -> None:
+    text = "we were charged twice for the enterprise renewal, invoice KW-1234"
+    config = EscalationConfig(route={"payment": "billing", "high_value_lead": "sales"})
+    policy = EscalationPolicy(config, _Fixed(CONTEXT_LEAD, Signal("payment", 0.9, 'said "charged"')))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "answered")
+    assert [s.reason for s in reasons] == ["payment"]
+    assert policy.route(reasons).team == "billing"
+
+
+def test_a_lead_the_message_itself_shows_stays_beside_another_reason() -> None:
+    text = "we want 400 more seats and the last invoice was wrong"
+    lead = Signal("high_value_lead", 0.9, 'said "400 more seats"')
+    policy = EscalationPolicy(EscalationConfig(), _Fixed(lead, Signal("payment", 0.9, "model 0.90")))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "answered")
+    assert {s.reason for s in reasons} == {"high_value_lead", "payment"}
+
+
+def test_a_context_lead_does_not_stop_the_no_answer_rescue() -> None:
+    text = "the webhook signature timestamp is an hour in the future on every delivery"
+    leaning = _Leaning("bug_report", 0.6)
+
+    class _WithContext:
+        def detect(self, text: str, vector: object, **options: object) -> list[Signal]:
+            return [CONTEXT_LEAD, *leaning.detect(text, vector, **options)]
+
+    policy = EscalationPolicy(EscalationConfig(), _WithContext())
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "low_confidence")
+    assert [s.reason for s in reasons] == ["bug_report"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "one of my staff couldn't clock in 25 mins early, is that a bug or a setting?",
+        "the quickbooks connection drops every few months, is that normal or have we set it up wrong",
+    ],
+)
+def test_asking_whether_a_symptom_is_a_bug_or_a_setting_is_answered_first(message: str) -> None:
+    cited = "Troubleshooting: staff can clock in at most 15 minutes before a shift; change it in Time clock settings."
+    assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)

@@ -82,8 +82,14 @@ ANSWERABLE = [
 MULTI = "you charged me twice this month, I want to speak to a manager now"
 CALM_COMPLAINT = "hi, my invoice looks wrong, could you take a look?"
 ODD = ["", "   ", "😡😡😡", "🙂", "?!", "a" * 4000, "refund " * 600, "数据 données ✈️ " * 50]
-CONTEXT_ONLY = "how can I download my reports as a spreadsheet"
-ALL = [text for texts in CLEAR.values() for text in texts] + ANSWERABLE + [MULTI, CALM_COMPLAINT, CONTEXT_ONLY] + ODD
+CONTEXT_ONLY = "what does the pro plan cost per month"  # asks about buying, names no size: the context decides
+NOT_BUYING = ["how can I download my reports as a spreadsheet", "we're on enterprise, where do I see the audit log?"]
+ALL = (
+    [text for texts in CLEAR.values() for text in texts]
+    + ANSWERABLE
+    + [MULTI, CALM_COMPLAINT, CONTEXT_ONLY, *NOT_BUYING]
+    + ODD
+)
 
 
 def _normalised(text: str) -> str:
@@ -192,6 +198,15 @@ def test_the_context_alone_can_make_a_high_value_lead(
     signals = _detect(detector, vectors, CONTEXT_ONLY, context=context)
     assert [(signal.reason, signal.evidence) for signal in signals] == [("high_value_lead", evidence)]
     assert signals[0].score == pytest.approx(RULE_SCORE)
+
+
+@pytest.mark.parametrize("text", NOT_BUYING)
+def test_a_high_value_context_does_not_make_a_support_question_a_lead(
+    detector: SignalDetector, vectors: dict[str, np.ndarray], text: str
+) -> None:
+    # An enterprise customer asking how something works is a customer to answer, not a sale.
+    signals = _detect(detector, vectors, text, context={"plan": "Enterprise", "seats": "1,200"})
+    assert "high_value_lead" not in [signal.reason for signal in signals]
 
 
 @pytest.mark.parametrize(

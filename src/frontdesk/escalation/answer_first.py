@@ -41,7 +41,10 @@ _WHETHER_EXPECTED = re.compile(
     r"\b(?:is|was|are) (?:that|this|it|they) (?:a mistake|an error|a bug|right|correct|normal|expected|intended|"
     r"on purpose|supposed to)\b"
     # "is the payroll export broken or do unapproved hours just not show up?"
-    r"|\b(?:is|are) (?:the|my|our|it|this|that)\b[^.?!]{0,30}\b(?:broken|a bug|bugged) or\b",
+    r"|\b(?:is|are) (?:the|my|our|it|this|that)\b[^.?!]{0,30}\b(?:broken|a bug|bugged|normal|expected) or\b"
+    # "…or have we set it up wrong?", "is that a setting?", "what am i doing wrong"
+    r"|\bor (?:is (?:that|this|it) )?(?:a )?setting\b|\b(?:have|did) (?:we|i) set (?:it|this|that|\w+) up wrong\b"
+    r"|\bwhat (?:am i|are we) doing wrong\b|\b(?:am i|are we) doing (?:something|anything) wrong\b",
     re.IGNORECASE,
 )
 # A charge or record of the customer's own: an amount or a reference ("$1,920", "KW-60417").
@@ -95,6 +98,8 @@ def answer_first(reasons: Sequence[Signal], reply_reason: str, confidence: float
 
 
 def _settles(reason: str, confidence: float, text: str, cited: str) -> bool:
+    if _asks_whether_expected(reason, text) and confidence >= SETTLED:
+        return True  # "it wouldn't let her clock in 25 mins early, is that a bug or a setting?": the article says
     if reason == "bug_report" and _unexplained(text, cited):
         return False  # "approved time off for Jonas 12-16 May but…": particulars no article explains
     # A malfunction matched to a page that only says how the feature works is a bug, however close the match.
@@ -108,8 +113,6 @@ def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
     """The message asks for what the cited knowledge gives: how to do something on one's own account ("I want
     to cancel", "is it gone forever?"), what a documented error means ("getting 429 errors"), or whether
     something is how it works ("no VAT on our invoice, is that a mistake?") with no charge of theirs named."""
-    if reason in ("payment", "bug_report") and _WHETHER_EXPECTED.search(text) and not _PARTICULAR.search(text):
-        return True
     if reason == "legal":
         return _ASKS_ABOUT_TERMS.search(text) is not None and _FORMAL.search(text) is None
     if reason == "account_specific":  # `answer_first` has already handed off whatever asks staff to act
@@ -118,6 +121,11 @@ def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
         cited = cited.lower()
         return any((m.group(1) or m.group(0)).lower() in cited for m in _SYMPTOM.finditer(text))
     return False
+
+
+def _asks_whether_expected(reason: str, text: str) -> bool:
+    """The customer asks whether it is how the product works, with no charge or record of theirs named."""
+    return reason in ("payment", "bug_report") and bool(_WHETHER_EXPECTED.search(text)) and not _PARTICULAR.search(text)
 
 
 def _unexplained(text: str, cited: str) -> list[str]:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from frontdesk.config import EscalationConfig, ReasonConfig
 from frontdesk.conversation.followups import is_question
 from frontdesk.escalation.answer_first import CLARIFIED, answer_first
-from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector, asks_to_act
+from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector, asks_to_act, plays_down
 from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.reader import Understanding
 from frontdesk.understanding.sentiment import Sentiment
@@ -183,7 +183,12 @@ class EscalationPolicy:
         found = detect(self.thresholds)
         previous = earlier[-1] if earlier else None
         missed_before = previous is not None and previous.reason in FAILED  # the course decides (repeated failure)
-        if not found and not missed_before and (relaxed := self._no_answer_thresholds(reply_reason, text)):
+        # A lead from the context alone ("plan=enterprise") does not stop the search for what the message is about.
+        if (
+            all(s.from_context for s in found)
+            and not missed_before
+            and (relaxed := self._no_answer_thresholds(reply_reason, text))
+        ):
             found = detect(relaxed)
         fired = {s.reason for s in found}
         frustration, sentiment = understanding.frustration, understanding.sentiment
@@ -191,6 +196,7 @@ class EscalationPolicy:
             "negative_sentiment" not in fired
             and frustration.level == "high"
             and sentiment.negative >= STRONGLY_NEGATIVE
+            and not plays_down(text)
         ):
             # "third email about this ... unsuspend it NOW": frustration the detector's anger model can miss.
             found.append(
@@ -230,6 +236,9 @@ class EscalationPolicy:
             evidence = self._custom_evidence(name, rule, text, understanding, context)
             if evidence and name not in fired:
                 found.append(Signal(name, 1.0, evidence))
+        if any(s.reason not in (*GENERIC, "high_value_lead") for s in found):
+            # An enterprise customer's charge, bug or workspace request is that matter, not a sale.
+            found = [s for s in found if not s.from_context]
         unique: dict[str, Signal] = {}
         for signal in found:
             if signal.reason not in self.disabled and signal.reason not in unique:

@@ -75,6 +75,7 @@ class Signal:
     reason: str  # one of REASONS
     score: float  # in [0, 1]
     evidence: str  # why, for a human: the phrase, the context attribute, or "model 0.93"
+    from_context: bool = False  # fired by the conversation's context (a lead's plan or size), not the words
 
     def as_dict(self) -> dict[str, object]:
         return {"reason": self.reason, "score": round(self.score, 4), "evidence": self.evidence}
@@ -116,6 +117,15 @@ _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|invoic\w*|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
     r"enterprise|how much|rates?|come to)\b"
+)
+# What makes a high-value customer's message a sales matter: they ask about buying, not about a charge, a bug or
+# their workspace. "We're on enterprise" says which plan they have, not that they are buying one.
+_PURCHASE = re.compile(
+    r"\b(?:pric\w*|quote|cost\w*|how much|discount\w*|buy\w*|purchas\w*|licen[cs]\w*|seats?|demo|sales|deal|"
+    r"rates?|upgrad\w*|plans?|tiers?|roll(?:ing)?(?: \w+)? out|rollout|enterprise|trial|per (?:user|head|person))\b"
+)
+_CURRENT_PLAN = re.compile(
+    r"\b(?:we'?re|we are|i'?m|as an?|being) (?:on |an? )?(?:the )?enterprise(?: plan| tier| customers?)?\b"
 )
 _SMALL_TEAM = re.compile(
     r"\b(?:team|company|business|startup|agency|shop) of (?:\d|one|two|three|four|five|six|seven|eight|nine|ten)\b"
@@ -264,6 +274,12 @@ _WHY_MY = re.compile(r"\bwhy (?:was|is|has|have|did|were|are|does|can't|won't|is
 
 _TOKEN = re.compile(r"[^\W_]+")
 _MAX_READ = 1500  # characters the cues read: the first 1000 and the last 500 of a longer message
+# Annoyance the customer plays down ("slightly annoying but…", "bit of a pain"): a complaint to answer, not anger.
+_HEDGED = re.compile(
+    r"\b(?:slightly|(?:a )?(?:little )?bit(?: of)?|a little|a tad|kind of|kinda|somewhat|mildly|a touch|minor)\s+"
+    r"(?:an? )?(?:annoy\w*|frustrat\w*|irritat\w*|inconvenien\w*|confus\w*|pain|nuisance|hassle|niggle|"
+    r"strict|odd|weird|fiddly)\b"
+)
 _NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question
 _DAMPED = frozenset({"account_specific", "payment", "legal", "bug_report", "human_requested"})
 
@@ -293,6 +309,8 @@ class _Reading:
     phrases: dict[str, str]  # reason -> the phrase that fires it alone
     how_to: bool  # a how-to question a help center answers
     small_team: bool  # names a team under 50 and no larger count
+    purchase: bool  # asks about buying (see _PURCHASE): a high-value context makes it a lead
+    hedged: bool  # plays its annoyance down (see _HEDGED)
     row: Floats  # the cues, in CUES order
 
 
@@ -338,12 +356,19 @@ def _read(text: str) -> _Reading:
         1.0 if "?" in text else 0.0,
         1.0 if _REFERENCE.search(lower) else 0.0,
     ]
-    return _Reading(phrases, how_to, small and not large, np.array(row, dtype=np.float32))
+    purchase = _PURCHASE.search(_CURRENT_PLAN.sub(" ", lower)) is not None
+    hedged = _HEDGED.search(lower) is not None
+    return _Reading(phrases, how_to, small and not large, purchase, hedged, np.array(row, dtype=np.float32))
 
 
 def cue_phrase(reason: str, text: str) -> str | None:
     """The phrase that fires `reason` on its own in this message, if any."""
     return _read(text).phrases.get(reason)
+
+
+def plays_down(text: str) -> bool:
+    """The customer plays their annoyance down ("slightly annoying but…")."""
+    return _HEDGED.search(_normalise(text)) is not None
 
 
 def asks_to_act(text: str) -> bool:
@@ -404,17 +429,20 @@ def _attributes(context: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
+_CONTEXT_EVIDENCE = "context "
+
+
 def _context_lead(context: Mapping[str, Any], lead: LeadRules) -> str | None:
     """Evidence that the context alone makes a high-value lead ("context seats=1,200"), or None."""
     attributes = _attributes(context)
     plan = attributes.get("plan")
     if isinstance(plan, str) and plan.strip().lower() in {name.lower() for name in lead.plans}:
-        return f"context plan={plan.strip()}"
+        return f"{_CONTEXT_EVIDENCE}plan={plan.strip()}"
     for keys, minimum in ((_SEATS, lead.min_seats), (_EMPLOYEES, lead.min_employees), (_MRR, lead.min_mrr)):
         for key in keys:
             number = _number(attributes.get(key))
             if number is not None and number >= minimum:
-                return f"context {key}={attributes[key]}"
+                return f"{_CONTEXT_EVIDENCE}{key}={attributes[key]}"
     return None
 
 
@@ -501,7 +529,8 @@ class SignalDetector:
                 continue
             score, evidence = _score(reason, reading, model[reason], sentiment, frustration, context, lead)
             if score >= limits[reason]:
-                fired.append(Signal(reason, min(1.0, max(0.0, score)), evidence))
+                by_context = reason == "high_value_lead" and evidence.startswith(_CONTEXT_EVIDENCE)
+                fired.append(Signal(reason, min(1.0, max(0.0, score)), evidence, from_context=by_context))
         return sorted(fired, key=lambda signal: (-signal.score, REASONS.index(signal.reason)))
 
     def _probabilities(self, reading: _Reading, vector: Floats) -> dict[str, float]:
@@ -529,13 +558,15 @@ def _score(
         # "please try again" or "sorry if this is a dumb question", which are not angry.
         agrees = 1.0 if sentiment.label == "negative" else sentiment.negative
         score = probability * (0.5 + 0.5 * agrees)
+        if reading.hedged:  # "bit annoying, the invite link doesn't work": frustration is not anger here
+            return score * DAMPING, f"model {probability:.2f}, annoyance played down"
         if frustration.level == "high" and probability >= FRUSTRATION_FLOOR:
             return max(RULE_SCORE, score), f"frustration high ({', '.join(frustration.signals)})"
         return score, f"model {probability:.2f}, sentiment {sentiment.label}"
     if reason == "high_value_lead":
-        from_context = _context_lead(context, lead)
-        if from_context is not None:
-            return max(RULE_SCORE, score), from_context
+        from_context = _context_lead(context, lead) if reading.purchase else None
+        if from_context is not None and score < RULE_SCORE:
+            return RULE_SCORE, from_context
         if reading.small_team:  # "we're a team of 8": not a high-value lead from the message alone
             score *= SMALL_TEAM_FACTOR
             evidence = f"model {probability:.2f}, small team"
