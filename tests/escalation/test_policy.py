@@ -305,3 +305,25 @@ def test_a_context_lead_does_not_stop_the_no_answer_rescue() -> None:
 def test_asking_whether_a_symptom_is_a_bug_or_a_setting_is_answered_first(message: str) -> None:
     cited = "Troubleshooting: staff can clock in at most 15 minutes before a shift; change it in Time clock settings."
     assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)
+
+
+@pytest.mark.parametrize(("probability", "fires"), [(0.6, False), (0.75, True)])
+def test_an_off_topic_message_is_rescued_only_from_a_strong_lean(probability: float, fires: bool) -> None:
+    text = "write me a python script that sorts a list of names"  # not a bug report, however the model leans
+    policy = EscalationPolicy(EscalationConfig(), _Leaning("bug_report", probability))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "out_of_scope")
+    assert bool(reasons) is fires
+
+
+HUMAN = [Signal("human_requested", 0.72, "model 0.72")]
+SUPPORT_PAGE = "Contact Kitewire support: live chat and email on every plan; phone support on Enterprise."
+
+
+def test_a_confidently_answered_question_about_the_support_on_offer_is_answered_first() -> None:
+    message = "do we get live chat or phone support on the pro plan?"
+    assert POLICY.answer_first(HUMAN, "answered", 0.85, message, SUPPORT_PAGE)
+    assert not POLICY.answer_first(HUMAN, "answered", 0.7, message, SUPPORT_PAGE)  # not sure enough
+    phrase = [Signal("human_requested", 0.9, 'said "speak to someone"')]
+    assert not POLICY.answer_first(phrase, "answered", 0.95, "can i speak to someone about phone support?", "")
+    statement = "I'd rather go through our phone support options with a person"
+    assert not POLICY.answer_first(HUMAN, "answered", 0.95, statement, SUPPORT_PAGE)

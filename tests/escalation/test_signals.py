@@ -447,3 +447,28 @@ def test_a_handful_of_sites_without_buying_is_not_a_lead() -> None:
 def test_a_count_may_have_a_few_describing_words_before_its_unit() -> None:
     assert "high_value_lead" in dict(_read("9 hotels, around 700 housekeeping and f&b staff. pricing?").phrases)
     assert "high_value_lead" not in dict(_read("we pay 500 per month for all staff").phrases)
+
+
+def test_asking_for_a_member_of_a_named_team_is_asking_for_a_person() -> None:
+    text = "Hello, I would like to speak with a member of your customer support team regarding our setup"
+    assert cue_phrase("human_requested", text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "before we commit to annual billing - if it turns out not to suit us can we get our money back?",
+        "roughly how long does a refund take to show up back on the card?",
+    ],
+)
+def test_a_hypothetical_or_lead_in_question_about_refunds_is_not_a_refund_request(text: str) -> None:
+    assert cue_phrase("payment", text) is None
+    assert cue_phrase("payment", "we were charged twice, i want my money back") is not None
+
+
+def test_annoyance_played_down_is_told_from_anger() -> None:
+    from frontdesk.escalation.signals import plays_down
+
+    assert plays_down("bit annoying, our new hire says her invite link doesn't work. how do i send it again?")
+    assert plays_down("Slightly frustrating that staff can't swap shifts anymore, is that expected?")
+    assert not plays_down("this is so frustrating, the third time the invite link has failed")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from frontdesk.conversation.followups import is_question
 from frontdesk.escalation.signals import Signal, asks_to_act
 
 CLARIFIED = ("underspecified", "statement")  # the bot asked what the customer needs
@@ -22,6 +23,9 @@ CLARIFIED = ("underspecified", "statement")  # the bot asked what the customer n
 ANSWER_FIRST = {"high_value_lead": 0.6, "bug_report": 0.85, "account_specific": 0.95, "payment": 0.9, "legal": 0.95}
 # Never held back, even by a curated FAQ answer: the customer asked for a person, is angry, or it is legal.
 NEVER_ANSWER_FIRST = ("human_requested", "negative_sentiment", "legal", "repeated_failure", "low_confidence")
+# A question the model reads as wanting a person ("do we get phone support on pro?") is answered first only when
+# the knowledge is this sure; a phrase that asks for one ("can I speak to someone?") never waits.
+ABOUT_PEOPLE = 0.8
 # Below ANSWER_FIRST, an answer as confident as this still comes first when the message itself says the knowledge
 # is what is wanted: the customer asks how to do it themselves, or quotes a symptom the article documents.
 SETTLED = 0.5
@@ -94,7 +98,14 @@ def answer_first(reasons: Sequence[Signal], reply_reason: str, confidence: float
         return not any(s.reason in NEVER_ANSWER_FIRST or s.evidence.startswith("context") for s in reasons)
     if not all(s.evidence.startswith("model") for s in reasons):
         return False  # a rule phrase, the page's context or the conversation's course said so
-    return reply_reason == "answered" and all(_settles(s.reason, confidence, text, cited) for s in reasons)
+    return reply_reason == "answered" and all(
+        _asks_about_people(s.reason, confidence, text) or _settles(s.reason, confidence, text, cited) for s in reasons
+    )
+
+
+def _asks_about_people(reason: str, confidence: float, text: str) -> bool:
+    """A question about the support on offer ("is there phone support at weekends?"), confidently answered."""
+    return reason == "human_requested" and confidence >= ABOUT_PEOPLE and is_question(text)
 
 
 def _settles(reason: str, confidence: float, text: str, cited: str) -> bool:

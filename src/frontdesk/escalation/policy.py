@@ -93,8 +93,10 @@ _PUSHBACK = re.compile(
 MARGINAL = 0.6
 _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
 
-# With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`).
+# With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`); for a
+# message the bot judged off-topic only from a stronger lean ("write me a python script" is not a bug report).
 NO_ANSWER_THRESHOLD = 0.5
+OFF_TOPIC_THRESHOLD = 0.7
 NO_ANSWER_REASONS = ("account_specific", "payment", "legal", "bug_report", "human_requested", "high_value_lead")
 # Relaxed for questions too ("is there someone i could ring?"); a question asking staff to act on the account
 # ("can you copy our staff into the new workspace?") is handed off by the asks-to-act rule instead.
@@ -254,7 +256,8 @@ class EscalationPolicy:
         if reply_reason not in FAILED:
             return None
         reasons = NO_ANSWER_ASKS if is_question(text) else NO_ANSWER_REASONS
-        relaxed = {r: NO_ANSWER_THRESHOLD for r in reasons if r not in self.thresholds}
+        floor = OFF_TOPIC_THRESHOLD if reply_reason == "out_of_scope" else NO_ANSWER_THRESHOLD
+        relaxed = {r: floor for r in reasons if r not in self.thresholds}
         return {**relaxed, **self.thresholds} if relaxed else None
 
     def answer_first(

@@ -178,7 +178,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"someone|somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|engineer|"
         r"real person|customer services?|customer care|help ?desk|support|billing|sales|account (?:executive|manager)|"
         r"(?:support |sales |billing )?team)\b"
-        r"|\bwith (?:one of your|someone (?:from|on|in) your|a member of your) (?:team|staff|people|colleagues)\b"
+        r"|\bwith (?:one of your|someone (?:from|on|in) your|a member of your) (?:[\w-]+ ){0,2}(?:team|staff|people|"
+        r"colleagues)\b"
         r"|\b(?:someone|somebody|anyone|anybody|a person|a human)\b[^.?!]{0,30}\b(?:speak|talk|chat)(?:ing)? "
         r"(?:to|with)\b"
         r"|\b(?:real|actual|live)\s+(?:person|human|agent|people)\b|\bhuman\W{0,3}(?:being|agent|please|now)\b"
@@ -238,8 +239,13 @@ _BROAD: dict[str, re.Pattern[str]] = {
     ),
     "human_requested": re.compile(r"\b(?:human|person|agent|someone|somebody|manager|call|phone|team|people)\b"),
 }
+# Words before the question that change nothing: "roughly how long…", "quick question, is there…"
+_LEAD_IN = (
+    r"^\W*(?:(?:hi|hey|hello|so|ok(?:ay)?|also|and|btw|quick q(?:uestion)?|just (?:wondering|curious)|roughly|"
+    r"out of interest|curious)\b\W*)*"
+)
 _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where is my order?" nor "can I get a refund?"
-    r"^\W*(?:how (?:do|can|to|does|should|would|long|much|many|often|is|are)|where (?:do|can|should)|"
+    rf"{_LEAD_IN}(?:how (?:do|can|to|does|should|would|long|much|many|often|is|are)|where (?:do|can|should)|"
     r"is there|are there|which|do you|does (?:the|it|your)|is (?:it(?! possible for you)|your)|are you(?! able to)|"
     r"when (?:do|does|will|is|are) (?:you|i|the)|"
     r"what(?:'?s)?(?!(?:'?s| is| was| are| happened to| about)? (?:the status of |going on with )?my\b))\b"
@@ -248,7 +254,8 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"|\bwhy (?:can't|cannot|can not|don't|do not) (?:i|we) (?:see|find) (?:a|an|the|any)\b"
     r"|\bwhy is there no\b"
     # a hypothetical: "if we cancel now, do we get money back?" asks for the policy, not for a refund
-    r"|^\W*(?:if|once|after) (?:i|we)\b[^.!?]{0,80}\b(?:do|does|will|would|can|could|is|are) "
+    # ("before we commit - if it turns out not to suit us, can we get our money back?")
+    r"|(?:^\W*|\s[-–,;:]\s*)(?:if|once|after) (?:i|we|it)\b[^.!?]{0,80}\b(?:do|does|will|would|can|could|is|are) "
     r"(?:i|we|you|it|they|there)\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
     r"|\b(?:boss|manager|supervisor|owner|director|ceo|cto|cfo|coo|lead|hr|it (?:guy|team|person)|accountant|"
