@@ -472,3 +472,16 @@ def test_annoyance_played_down_is_told_from_anger() -> None:
     assert plays_down("bit annoying, our new hire says her invite link doesn't work. how do i send it again?")
     assert plays_down("Slightly frustrating that staff can't swap shifts anymore, is that expected?")
     assert not plays_down("this is so frustrating, the third time the invite link has failed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm asking Kitewire directly under GDPR art. 15 and expect a reply within the statutory month",
+        "The Data Protection Commission has opened an inquiry and asked for details of the processing",
+        "We'd like to exercise our audit right under the DPA and arrange an on-site audit",
+    ],
+)
+def test_formal_rights_and_authorities_are_legal_phrases(text: str) -> None:
+    assert cue_phrase("legal", text) is not None
+    assert cue_phrase("legal", "how do i exercise my right to be forgotten as an employee?") is None

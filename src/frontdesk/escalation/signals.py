@@ -162,13 +162,15 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:subpoena|lawsuit|cease and desist|small claims|class action|legal action|legal hold|dmca)\b"
         r"|\b(?:i(?:'ll| will| am going to|'m going to| intend to)|going to|gonna) sue\b|\bsue (?:you|your)\b"
         r"|\b(?:see you in|tak(?:e|ing) (?:you|this|it|them) to) court\b|\bcourt order\b"
-        r"|\barticle (?:15|17)\b|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
+        r"|\b(?:article|art\.?) ?(?:15|17)\b|\b(?:exercis|invok)\w* (?:our|my|the|their) (?:[\w-]+ ){0,2}rights?\b"
+        r"|\b(?:opened|launched|started|begun|begin|open) an? (?:formal )?(?:inquiry|enquiry|investigation)\b"
+        r"|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
         r"|\blaw enforcement\b|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
         r"|\bbreach of contract\b|\bi'm an attorney\b|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
         r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
         r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
-        r"|\bdata protection (?:authority|regulator|commissioner)\b"
+        r"|\bdata protection (?:authority|regulator|commissioner|commission|board|agency|office)\b"
         r"|\b(?:labou?r|employment|tax|health and safety|work(?:place|ing)? ?(?:safety)?) (?:inspectorate|inspectors?|"
         r"authority|authorities)\b|\bofficial statement\b|\bregulators?\b"
     ),
@@ -234,7 +236,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server|"
         # the wrong thing shown or done: "keeps giving back the same page", "shows leave one day early"
         r"loops?|forever|(?:keeps?|kept) (?:giving|returning|showing|sending|coming)|"
-        r"one (?:day|hour) (?:early|late|off)|"
+        r"(?:one|an?) (?:day|hour) (?:early|late|off)|instead of|(?:reload|refresh)\w*|still show\w*|"
+        r"(?:says?|said|shows?) (?:it'?s )?(?:saved|done|sent|approved|successful)|"
         r"(?:the )?wrong (?:person|day|date|time|number|amount|total)|nothing else)\b"
     ),
     "human_requested": re.compile(r"\b(?:human|person|agent|someone|somebody|manager|call|phone|team|people)\b"),
