@@ -130,6 +130,8 @@ def test_while_waiting_the_customer_is_acknowledged_and_never_escalated_again(bo
         bot, "I want to talk to a human", "ana@example.com", "hello??", "I was charged twice too"
     )
     assert [r.reason for r in replies] == ["collecting_details", "handed_off", "awaiting_agent", "awaiting_agent"]
+    # The conversation's state is still the handoff: its reasons are reported, not the new message's.
+    assert [r.escalation and r.escalation["reasons"] for r in replies[2:]] == [["human_requested"]] * 2
     assert len(bot.conversations.events(conversation_id, types=["handoff_queued"])) == 1
     assert len(bot.conversations.events(conversation_id, types=["escalation_triggered"])) == 1
 
@@ -139,6 +141,7 @@ def test_a_person_takes_over_and_the_bot_stays_silent_until_handed_back(bot: Bot
     bot.inbox.claim(ANA, conversation_id)
     reply = bot.engine.handle_message(conversation_id, "how do I reset my password")
     assert reply.reason == "with_agent" and reply.text == "" and reply.citations == []
+    assert reply.escalation is not None and reply.escalation["reasons"] == ["human_requested"]
     bot.inbox.reply(ANA, conversation_id, "Hi, Ana here. Let me look.")
     bot.inbox.hand_back(ANA, conversation_id)
     # The earlier request for a person does not count any more: a plain question gets a plain answer.
@@ -255,3 +258,14 @@ def test_setting_the_scene_gets_the_clarifying_question_and_the_question_after_i
     _, replies = talk(bot, "i'm the office manager at a small bakery", "how do I reset my password")
     assert replies[0].decision == "clarify" and replies[0].reason == "statement"
     assert replies[1].decision == "answer" and replies[1].citations[0].source == "account/password.md"
+
+
+def test_an_email_given_while_details_are_asked_is_not_a_request_for_a_person(tmp_path: Path) -> None:
+    # The bundled model reads a bare email address as "contact me"; only a phrase may end the questions.
+    bot = make_bot(tmp_path)
+    model_phrases = {**PHRASES, "human_requested": ["talk to a human", "@"]}
+    bot.__dict__["escalation"] = EscalationPolicy(bot.config.escalation, KeywordDetector(model_phrases, as_model=True))
+    _, replies = talk(bot, "the export crashes", "sure it's jo@example.com", "1. open export 2. it crashes")
+    assert [r.reason for r in replies] == ["collecting_details", "collecting_details", "handed_off"]
+    assert replies[-1].escalation is not None and replies[-1].escalation["reasons"] == ["bug_report"]
+    bot.close()

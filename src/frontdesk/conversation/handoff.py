@@ -55,7 +55,7 @@ class Handoff:
             events: list[Event] = [MessageReceived(text=text), *understood]
             if self.store.transition(conversation.id, Transition(("assigned",), "assigned"), events) is None:
                 return None
-            return held_reply(conversation, "with_agent", "", started)
+            return held_reply(conversation, "with_agent", "", started, history)
         team = conversation.team or self.config.escalation.default_team
         acknowledgement = waiting_message(self.teams.label(team))
         ack = reply_sent("escalate", acknowledgement, 1.0, started, "awaiting_agent")
@@ -69,7 +69,7 @@ class Handoff:
             if latest is not None and latest.status == "assigned":
                 return self.while_held(latest, text, history, started)
             return None
-        return held_reply(conversation, "awaiting_agent", acknowledgement, started)
+        return held_reply(conversation, "awaiting_agent", acknowledgement, started, history)
 
     def _understood(self, text: str, history: list[StoredEvent]) -> list[Event]:
         try:
@@ -139,7 +139,9 @@ class Handoff:
         reasons = [_signal(r) for r in trigger.payload.get("reasons", [])]
         team, priority = str(trigger.payload["team"]), int(trigger.payload.get("priority", 0))
         asked_again = len(after) >= 1
-        wants_person = self._asks_for_person(turn, {r.reason for r in reasons})
+        wants_person = self._asks_for_person(
+            turn, {r.reason for r in reasons}, answered=bool(found.values or fields.EMAIL.search(turn.text))
+        )
         reasons += wants_person
         if still and not asked_again and not wants_person and not _REFUSES.search(turn.text):
             outcome = Outcome("escalate", fields.ask_for(still, found.invalid), 1.0, [], "collecting_details")
@@ -149,15 +151,23 @@ class Handoff:
         known = {**_fields_before(turn.history, trigger.seq), **collected}
         return self._queue(turn, events, reasons, team, priority, known, ("collecting",))
 
-    def _asks_for_person(self, turn: Turn, already: set[str]) -> list[Signal]:
-        """While details are being collected, "can I just talk to someone" or an angry reply ends the questions."""
+    def _asks_for_person(self, turn: Turn, already: set[str], *, answered: bool) -> list[Signal]:
+        """While details are being collected, "can I just talk to someone" or an angry reply ends the questions.
+        A reply that gives what was asked for ("sure, it's jo@example.com") needs a phrase to say so: the
+        model alone reads a bare email address as a wish to be contacted."""
         if turn.understanding is None:
             return []
         vector = turn.retriever.query_vector(turn.text)
         fired = self._policy().reasons(
             turn.text, vector, turn.understanding, turn.conversation.context, [], "collecting_details"
         )
-        return [s for s in fired if s.reason in ("human_requested", "negative_sentiment") and s.reason not in already]
+        return [
+            s
+            for s in fired
+            if s.reason in ("human_requested", "negative_sentiment")
+            and s.reason not in already
+            and not (answered and s.evidence.startswith("model"))
+        ]
 
     def _queue(
         self,

@@ -9,7 +9,14 @@ from typing import Any, Literal
 from frontdesk.conversation.compose import Citation
 from frontdesk.conversation.store import ConversationRecord, StoredEvent
 from frontdesk.escalation.signals import Signal
-from frontdesk.events import Event, MessageReceived, MessageUnderstood, PassagesRetrieved, ReplySent
+from frontdesk.events import (
+    EscalationTriggered,
+    Event,
+    MessageReceived,
+    MessageUnderstood,
+    PassagesRetrieved,
+    ReplySent,
+)
 from frontdesk.knowledge.retrieval import Evidence, Retriever
 from frontdesk.understanding.frustration import EarlierTurn
 from frontdesk.understanding.reader import Understanding
@@ -149,7 +156,11 @@ def reply_sent(
     )
 
 
-def held_reply(conversation: ConversationRecord, reason: str, text: str, started: float) -> Reply:
+def held_reply(
+    conversation: ConversationRecord, reason: str, text: str, started: float, history: list[StoredEvent]
+) -> Reply:
+    """The reply while a person holds or is about to take the conversation: its state is still the handoff, so
+    the handoff's reasons are reported with it (not the last message's, which a person reads)."""
     return Reply(
         conversation_id=conversation.id,
         decision="escalate",
@@ -159,12 +170,20 @@ def held_reply(conversation: ConversationRecord, reason: str, text: str, started
         latency_ms=(time.perf_counter() - started) * 1000,
         reason=reason,
         escalation={
-            "reasons": [],
+            "reasons": handoff_reasons(history),
             "team": conversation.team,
             "priority": conversation.priority,
             "status": conversation.status,
         },
     )
+
+
+def handoff_reasons(history: list[StoredEvent]) -> list[str]:
+    """The reasons of the latest handoff in `history`, most urgent first (empty if there was none)."""
+    for event in reversed(history):
+        if event.type == EscalationTriggered.type:
+            return [str(r.get("reason")) for r in event.payload.get("reasons", [])]
+    return []
 
 
 def earlier_turns(history: list[StoredEvent]) -> list[EarlierTurn]:
