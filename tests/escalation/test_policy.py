@@ -327,3 +327,17 @@ def test_a_confidently_answered_question_about_the_support_on_offer_is_answered_
     assert not POLICY.answer_first(phrase, "answered", 0.95, "can i speak to someone about phone support?", "")
     statement = "I'd rather go through our phone support options with a person"
     assert not POLICY.answer_first(HUMAN, "answered", 0.95, statement, SUPPORT_PAGE)
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("Our owner left and nobody can manage billing. We need ownership moved over to me.", "account_specific"),
+        ("can you take the 2fa off my account, i lost my phone", "account_specific"),
+        ("can you tell me whose login is set as the owner of our workspace?", "account_specific"),
+        ("can you switch our billing currency to euros before the renewal", "payment"),
+    ],
+)
+def test_staff_requests_in_other_words_go_to_the_team_the_request_is_about(message: str, reason: str) -> None:
+    reasons = POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered")
+    assert [s.reason for s in reasons] == [reason]

@@ -485,3 +485,14 @@ def test_annoyance_played_down_is_told_from_anger() -> None:
 def test_formal_rights_and_authorities_are_legal_phrases(text: str) -> None:
     assert cue_phrase("legal", text) is not None
     assert cue_phrase("legal", "how do i exercise my right to be forgotten as an employee?") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the sepa direct debit was collected twice from our account this month, €410 each time",
+        "hi, kitewire took £412.80 twice on the 3rd. same amount",
+    ],
+)
+def test_money_taken_twice_in_other_words_is_a_payment_phrase(text: str) -> None:
+    assert cue_phrase("payment", text) is not None

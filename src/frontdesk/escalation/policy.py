@@ -53,6 +53,7 @@ STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model
 # specific reason when there is one ("the app crashed AGAIN, FIX IT" goes to engineering, not support).
 GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_failure")
 _MONEY = re.compile(r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The customer's own things, or acting for them: "our location", "for us", "my import".
 _THEIR_OWN = re.compile(
     r"\b(?:my|our|for (?:me|us))\b|\b(?:the|those|these|that|this) (?:import|shifts?|"
@@ -207,7 +208,9 @@ class EscalationPolicy:
         if not fired - set(GENERIC) and asks_to_act(text) and (match := _THEIR_OWN.search(text)):
             # "can you merge them into one for us?", "can you roll back the import?": staff must act on the
             # customer's own workspace, whatever the model made of the words. Money matters are `payment`.
-            reason = "payment" if _MONEY.search(text) else "account_specific"
+            # The money must be in what they ask for: "nobody can manage billing. We need ownership moved" is not.
+            asked = [part for part in _SENTENCE_END.split(text) if asks_to_act(part)] or [text]
+            reason = "payment" if any(_MONEY.search(part) for part in asked) else "account_specific"
             found.append(Signal(reason, 0.9, f"asked staff to act on their own account: {match.group(0)!r}"))
         if "human_requested" not in fired and (match := _PERSON_ELSEWHERE.search(text)):
             found.append(Signal("human_requested", 1.0, f"asked for a person: {match.group(0)!r}"))

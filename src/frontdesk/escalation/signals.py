@@ -141,7 +141,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
     ),
     "payment": re.compile(
         r"\bcharge-?backs?\b"
-        r"|\b(?:charged|billed|debited|took (?:my )?(?:money|payment))\s+(?:me\s+)?(?:twice|two times|2x|double|"
+        r"|\b(?:charged|billed|debited|collected|taken|deducted|withdrawn|"
+        r"took (?:my |our )?(?:money|payment|[$£€]\s?[\d.,]+))\s+"
+        r"(?:(?:from|off|out of) (?:our|my|the) (?:\w+ )?(?:account|card)\s+)?(?:me\s+)?(?:twice|two times|2x|double|"
         r"three times|3 times)"
         r"|\bdouble[- ]?(?:charged|billed|charge|billing)\b|\bduplicate (?:charge|payment|transaction)s?\b"
         r"|\b(?:want|need|give me|get|return)\s+(?:my\s+)?(?:money|cash|refund)\s+back\b(?!\s+guarantee)"
@@ -381,10 +383,20 @@ def plays_down(text: str) -> bool:
     return _HEDGED.search(_normalise(text)) is not None
 
 
+# Asking for staff to act in other words than the cue's: "we need ownership moved over to me", "can you take the
+# 2fa off my account", "can you tell me whose login owns it". Kept out of the model's cue (it was fitted without).
+_STAFF_ACTION = re.compile(
+    r"\b(?:we|i) (?:need|want|would like|'d like)\s+(?:[\w']+\s+){1,3}(?:moved|transferred|switched|merged|"
+    r"extended|reactivated|refunded|reversed|taken off|handed over)\b"
+    r"|\b(?:can|could|would) (?:you|u)\b[^.?!]{0,20}\b(?:switch|take (?:[\w']+ ){0,3}off|tell me whose)\b"
+)
+
+
 def asks_to_act(text: str) -> bool:
     """The customer asks someone to do something on their behalf ("can you merge…", "please restore…"), not to
     be told how ("can you tell me how I delete…")."""
-    return _ASKS_TO_ACT.search(_TELL_ME_HOW.sub(" ", _normalise(text))) is not None
+    lower = _TELL_ME_HOW.sub(" ", _normalise(text))
+    return _ASKS_TO_ACT.search(lower) is not None or _STAFF_ACTION.search(lower) is not None
 
 
 def cues(text: str) -> Floats:
