@@ -496,3 +496,17 @@ def test_formal_rights_and_authorities_are_legal_phrases(text: str) -> None:
 )
 def test_money_taken_twice_in_other_words_is_a_payment_phrase(text: str) -> None:
     assert cue_phrase("payment", text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is there someone i could ring? would be easier to explain over the phone",
+        "i think it'd be quicker talking it through with somebody on your support team",
+        "are you a bot? i'd rather deal with a human for this one tbh",
+        "can you put me through please",
+    ],
+)
+def test_asking_for_a_person_in_other_words_is_a_human_phrase(text: str) -> None:
+    assert cue_phrase("human_requested", text) is not None
+    assert cue_phrase("human_requested", "who do i talk to about a refund?") is None
