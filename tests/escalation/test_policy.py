@@ -336,6 +336,10 @@ def test_a_confidently_answered_question_about_the_support_on_offer_is_answered_
         ("can you take the 2fa off my account, i lost my phone", "account_specific"),
         ("can you tell me whose login is set as the owner of our workspace?", "account_specific"),
         ("can you switch our billing currency to euros before the renewal", "payment"),
+        (
+            "a lead deleted our clock-in entry. is there any way you can recover it from your backups?",
+            "account_specific",
+        ),
     ],
 )
 def test_staff_requests_in_other_words_go_to_the_team_the_request_is_about(message: str, reason: str) -> None:

@@ -274,14 +274,17 @@ _HOWTO = re.compile(
     rf"{_HOW_TO_QUESTION.pattern}|^\W*(?:can|could|should|will) i\b|\bhow (?:do|can|to|does) (?:i|we)\b"
 )
 _REFERENCE = re.compile(r"#\s?[a-z]?-?\d{3,}|\b[a-z]{1,4}-?\d{3,}\b|\b\d{5,}\b|\b[a-z]{1,3}\d[a-z\d]{2,}\b")
-_ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
-    r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
-    r"possible for you to|chance you could)\b[^.?!]{0,20}\b(?:change|update|delete|remove|cancel|close|merge|"
+_ACTIONS = (  # what staff can do to a customer's account
+    r"(?:change|update|delete|remove|cancel|close|merge|"
     r"combine|transfer|move|copy|import|duplicate|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|"
     r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
     r"bring back|get (?:[\w']+ ){0,3}back|unlink|separate|find out|tell me (?:who|which|when)|"
-    r"let me know (?:who|which|when))\b"
+    r"let me know (?:who|which|when))"
+)
+_ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
+    r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
+    rf"possible for you to|chance you could)\b[^.?!]{{0,20}}\b{_ACTIONS}\b"
     r"|\b(?:would|do) you mind \w+ing\b"
 )
 _TELL_ME_HOW = re.compile(r"\b(?:can|could|would) (?:you|u) (?:please )?(?:tell|show|explain to) (?:me|us) how\b")
@@ -392,6 +395,8 @@ _STAFF_ACTION = re.compile(
     r"\b(?:we|i) (?:need|want|would like|'d like)\s+(?:[\w']+\s+){1,3}(?:moved|transferred|switched|merged|"
     r"extended|reactivated|refunded|reversed|taken off|handed over)\b"
     r"|\b(?:can|could|would) (?:you|u)\b[^.?!]{0,20}\b(?:switch|take (?:[\w']+ ){0,3}off|tell me whose)\b"
+    # "is there any way you can recover it", "wondering if you could restore them"
+    rf"|\b(?:way|if|whether|chance) (?:you|u)(?: guys)? (?:can|could|would be able to) (?:please )?{_ACTIONS}\b"
 )
 
 
