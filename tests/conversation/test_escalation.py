@@ -251,6 +251,11 @@ def test_right_after_a_miss_a_barely_confident_answer_counts_as_another_miss(tmp
     assert replies[0].decision == "fallback"
     assert replies[1].decision == "escalate" and replies[1].escalation is not None
     assert "repeated_failure" in replies[1].escalation["reasons"]
+    # A hello was no miss: the first real question only needs the usual threshold.
+    _, replies = talk(bot, "hi there", question)
+    assert [r.decision for r in replies] == ["clarify", "answer"]
+    _, replies = talk(bot, "i have a question", question)  # asked what about, and it was not clearly answered
+    assert replies[1].decision == "escalate"
     bot.close()
 
 

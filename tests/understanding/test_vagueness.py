@@ -49,3 +49,10 @@ def test_setting_the_scene_is_a_statement(message: str) -> None:
 )
 def test_questions_problems_and_instructions_are_not_statements(message: str) -> None:
     assert not is_statement(message)
+
+
+def test_a_greeting_alone_is_told_from_a_vague_request() -> None:
+    from frontdesk.understanding.vagueness import is_greeting
+
+    assert is_greeting("hi") and is_greeting("Good morning team!") and is_greeting("hey there")
+    assert not is_greeting("hi, I have a question") and not is_greeting("") and not is_greeting("help")

@@ -41,7 +41,7 @@ from frontdesk.knowledge.terms import stem
 from frontdesk.knowledge.windows import windows
 from frontdesk.understanding.language import unsupported_language_reply
 from frontdesk.understanding.reader import Reader, Understanding
-from frontdesk.understanding.vagueness import is_statement, is_vague
+from frontdesk.understanding.vagueness import is_greeting, is_statement, is_vague
 
 __all__ = ["ConversationEngine", "Decision", "Reply"]
 
@@ -123,7 +123,7 @@ class ConversationEngine:
                     turn.understanding,
                     turn.evidence,
                     turn.retriever,
-                    self._threshold(previous),
+                    self._threshold(previous, _last_message(history)),
                     asked_already=bool(previous) and previous[0].reason in CLARIFIED,
                 )
                 reasons = self._reasons(turn, vector, outcome)
@@ -216,12 +216,12 @@ class ConversationEngine:
         )
         return replace(understanding, intent=intent)
 
-    def _threshold(self, previous: list[PastTurn]) -> float:
+    def _threshold(self, previous: list[PastTurn], last_message: str) -> float:
         """The answer threshold for this turn. Right after a miss (the fallback, or a clarifying question the
         customer has now answered) a barely confident answer is more likely another miss than the fix, and a
         second miss hands the conversation to a person (unless the bot is set not to): the answer must be clearly
-        confident instead. Setting the scene ("i'm the manager at our deli") was no miss."""
-        missed = bool(previous) and previous[0].reason in (*FAILED, "underspecified")
+        confident instead. Setting the scene ("i'm the manager at our deli") or saying hello was no miss."""
+        missed = bool(previous) and previous[0].reason in (*FAILED, "underspecified") and not is_greeting(last_message)
         hands_off = "repeated_failure" not in self._escalation().disabled
         return self.config.answer.threshold + (AFTER_A_MISS if missed and hands_off else 0.0)
 
@@ -273,6 +273,14 @@ class ConversationEngine:
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars, windows=pairs)
         supporting = [best, *(h for h, c in scored if h is not best and c >= answer.cite_threshold)]
         return Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
+
+
+def _last_message(history: list[StoredEvent]) -> str:
+    """The customer's previous message ("" if this is the first)."""
+    for event in reversed(history):
+        if event.type == MessageReceived.type and event.payload.get("sender", "customer") == "customer":
+            return str(event.payload.get("text", ""))
+    return ""
 
 
 def _likely_searches(text: str, earlier: list[tuple[str, set[str]]]) -> list[str]:

@@ -32,6 +32,17 @@ def is_vague(message: str, everywhere: Callable[[str], bool] | None = None) -> b
     return len(content) == 1 and any(w in _REQUESTLESS for w in words(message))
 
 
+_GREETING = frozenset(
+    "hi hey hello hiya heya yo howdy greetings morning afternoon evening good there team guys folks all".split()
+)
+
+
+def is_greeting(message: str) -> bool:
+    """Only a greeting ("hi", "good morning team"): the conversation has not started, so nothing was missed."""
+    found = words(message)
+    return 0 < len(found) <= 4 and all(w in _GREETING for w in found)
+
+
 _REQUESTLESS = frozenset(
     "question questions problem problems issue issues help query inquiry enquiry trouble info "
     "information something doubt matter".split()
