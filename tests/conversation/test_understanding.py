@@ -150,3 +150,20 @@ def test_a_calm_question_is_neutral_with_no_frustration(bot: Bot) -> None:
     assert reply.sentiment == "neutral"
     understood = next(e.payload for e in bot.conversations.events(conversation_id) if e.type == "message_understood")
     assert understood["frustration"] == {"score": 0.0, "level": "none", "signals": []}
+
+
+def test_a_message_quoting_the_knowledge_word_for_word_is_never_off_topic(bot: Bot) -> None:
+    from dataclasses import replace
+
+    from frontdesk.understanding.intents import Intent
+
+    engine = bot.engine
+    retriever = engine._retriever()
+    off_topic = Intent("out_of_scope", 0.8, "password_reset", (), out_of_scope_by="examples")
+    for text, kept in [
+        ('my phone says "the reset link is valid for 60 minutes" but it isn\'t, what do I do', True),
+        ("what's the weather like in Lisbon, asking for a trip", False),
+    ]:
+        understanding = replace(engine._reader().read(text, retriever.query_vector(text), []), intent=off_topic)
+        outcome = engine._decide(understanding, engine._retrieve(retriever, text, []), retriever, 0.0)
+        assert (outcome.reason != "out_of_scope") is kept

@@ -252,7 +252,10 @@ class ConversationEngine:
             return Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
         if is_vague(evidence.asked, _everywhere(retriever)):  # "hi", "I have a question": whatever the intent
             return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
-        if intent is not None and intent.out_of_scope_by == "examples":
+        # The owner's off-topic examples win, except over a message quoting what the knowledge says word for word
+        # ("export failed with 'Service item missing'"): the product's own message is never off-topic.
+        quotes_knowledge = bool(evidence.quoted) and any(holds_quote(h, evidence.quoted) for h in evidence.hits[:3])
+        if intent is not None and intent.out_of_scope_by == "examples" and not quotes_knowledge:
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")
         confident = evidence.confidence >= threshold and bool(evidence.hits)
         # "i'm the manager at our deli": the question is still to come (asked once; after that it is a miss).
