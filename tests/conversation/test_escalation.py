@@ -259,6 +259,16 @@ def test_right_after_a_miss_a_barely_confident_answer_counts_as_another_miss(tmp
     bot.close()
 
 
+def test_a_hello_then_setting_the_scene_is_asked_what_they_need_not_handed_off(bot: Bot) -> None:
+    _, replies = talk(bot, "hello", "i'm the office manager at a small bakery", "how do I reset my password")
+    assert [(r.decision, r.reason) for r in replies[:2]] == [("clarify", "greeting"), ("clarify", "statement")]
+    assert replies[2].decision == "answer"
+    # A hello counts as the bot's question, though: no answer to what comes next is a miss after asking.
+    _, replies = talk(bot, "hi", "what is the weather in Lisbon")
+    assert replies[1].decision == "escalate" and replies[1].escalation is not None
+    assert replies[1].escalation["reasons"] == ["low_confidence"]
+
+
 def test_setting_the_scene_gets_the_clarifying_question_and_the_question_after_it_is_answered(bot: Bot) -> None:
     _, replies = talk(bot, "i'm the office manager at a small bakery", "how do I reset my password")
     assert replies[0].decision == "clarify" and replies[0].reason == "statement"

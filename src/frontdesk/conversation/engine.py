@@ -123,8 +123,11 @@ class ConversationEngine:
                     turn.understanding,
                     turn.evidence,
                     turn.retriever,
-                    self._threshold(previous, _last_message(history)),
-                    asked_already=bool(previous) and previous[0].reason in CLARIFIED,
+                    self._threshold(previous),
+                    # after a hello, "i run a deli with 3 sites" still gets its "what can I help with?"
+                    asked_already=bool(previous)
+                    and previous[0].reason in CLARIFIED
+                    and previous[0].reason != "greeting",
                 )
                 reasons = self._reasons(turn, vector, outcome)
                 cited = "\n".join(f"{c.title}\n{c.passage}" for c in outcome.citations)
@@ -216,12 +219,12 @@ class ConversationEngine:
         )
         return replace(understanding, intent=intent)
 
-    def _threshold(self, previous: list[PastTurn], last_message: str) -> float:
+    def _threshold(self, previous: list[PastTurn]) -> float:
         """The answer threshold for this turn. Right after a miss (the fallback, or a clarifying question the
         customer has now answered) a barely confident answer is more likely another miss than the fix, and a
         second miss hands the conversation to a person (unless the bot is set not to): the answer must be clearly
         confident instead. Setting the scene ("i'm the manager at our deli") or saying hello was no miss."""
-        missed = bool(previous) and previous[0].reason in (*FAILED, "underspecified") and not is_greeting(last_message)
+        missed = bool(previous) and previous[0].reason in (*FAILED, "underspecified")
         hands_off = "repeated_failure" not in self._escalation().disabled
         return self.config.answer.threshold + (AFTER_A_MISS if missed and hands_off else 0.0)
 
@@ -251,7 +254,9 @@ class ConversationEngine:
                 citation = [Citation(passage.source_id, passage.title, passage.url, passage.text)]
             return Outcome("answer", passage.answer or passage.text, evidence.faq_similarity, citation, "faq_match")
         if is_vague(evidence.asked, _everywhere(retriever)):  # "hi", "I have a question": whatever the intent
-            return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "underspecified")
+            # A hello is not yet a conversation: no question was missed, and the next message starts afresh.
+            why = "greeting" if is_greeting(evidence.asked) else "underspecified"
+            return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], why)
         # The owner's off-topic examples win, except over a message quoting what the knowledge says word for word
         # ("export failed with 'Service item missing'"): the product's own message is never off-topic.
         quotes_knowledge = bool(evidence.quoted) and any(holds_quote(h, evidence.quoted) for h in evidence.hits[:3])
@@ -276,14 +281,6 @@ class ConversationEngine:
         text = extract_answer(evidence.query, best.passage, index.lexical, max_chars=answer.max_chars, windows=pairs)
         supporting = [best, *(h for h, c in scored if h is not best and c >= answer.cite_threshold)]
         return Outcome("answer", text, evidence.confidence, cite(supporting, limit=answer.max_citations), "answered")
-
-
-def _last_message(history: list[StoredEvent]) -> str:
-    """The customer's previous message ("" if this is the first)."""
-    for event in reversed(history):
-        if event.type == MessageReceived.type and event.payload.get("sender", "customer") == "customer":
-            return str(event.payload.get("text", ""))
-    return ""
 
 
 def _likely_searches(text: str, earlier: list[tuple[str, set[str]]]) -> list[str]:

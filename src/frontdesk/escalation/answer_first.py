@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from frontdesk.conversation.followups import is_question
 from frontdesk.escalation.signals import Signal, asks_to_act
 
-CLARIFIED = ("underspecified", "statement")  # the bot asked what the customer needs
+# The bot asked what the customer needs: after "hi", after "I have a question", after setting the scene.
+CLARIFIED = ("greeting", "underspecified", "statement")
 
 # Reasons the knowledge may settle when only the detector's model saw them (no rule phrase such as "my lawyer"
 # or "350 employees", no context attribute): a confident answer from approved sources comes first (a known

@@ -235,7 +235,11 @@ class EscalationPolicy:
             # Both hold: there is no confident answer, and it is the second time in a row.
             found.append(Signal("repeated_failure", 1.0, "no answer twice in a row"))
             found.append(Signal("low_confidence", 1.0, "no confident answer, asked again"))
-        elif previous is not None and {reply_reason, previous.reason} <= {*FAILED, *CLARIFIED}:
+        elif (
+            previous is not None
+            and {reply_reason, previous.reason} <= {*FAILED, *CLARIFIED}
+            and not (previous.reason == "greeting" and reply_reason in CLARIFIED)  # "hi", then setting the scene
+        ):
             found.append(Signal("low_confidence", 1.0, "no confident answer after a clarifying question"))
         for name, rule in self.custom.items():
             evidence = self._custom_evidence(name, rule, text, understanding, context)
