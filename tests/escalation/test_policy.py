@@ -345,3 +345,28 @@ def test_a_confidently_answered_question_about_the_support_on_offer_is_answered_
 def test_staff_requests_in_other_words_go_to_the_team_the_request_is_about(message: str, reason: str) -> None:
     reasons = POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "answered")
     assert [s.reason for s in reasons] == [reason]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what's happening with the ticket I opened on Monday, #48812? haven't heard anything",
+        "whats the status on our request to move the workspace to the EU region? ticket ref #58812",
+    ],
+)
+def test_following_up_an_open_case_needs_someone_who_can_see_it(message: str) -> None:
+    reasons = POLICY.reasons(message, np.zeros(384, dtype=np.float32), _calm(message), {}, [], "low_confidence")
+    assert [s.reason for s in reasons] == ["account_specific"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "staff trying to clock in 20 min before their shift get blocked by the app. is that a glitch?",
+        "one of our drivers got clocked out automatically overnight, why did that happen",
+        "staff keep forgetting to clock out after late shifts, what happens then",
+    ],
+)
+def test_asking_how_the_product_behaves_is_answered_first(message: str) -> None:
+    cited = "Forgotten clock-outs: after 12 hours Kitewire clocks people out and flags the timesheet for review."
+    assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)

@@ -20,6 +20,7 @@ from frontdesk.escalation.signals import (
     Signal,
     SignalDetector,
     _read,
+    asks_to_act,
     cue_phrase,
     cues,
     file_sha256,
@@ -510,3 +511,41 @@ def test_money_taken_twice_in_other_words_is_a_payment_phrase(text: str) -> None
 def test_asking_for_a_person_in_other_words_is_a_human_phrase(text: str) -> None:
     assert cue_phrase("human_requested", text) is not None
     assert cue_phrase("human_requested", "who do i talk to about a refund?") is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "text", "fires"),
+    [
+        ("payment", "There's a Kitewire charge on our company Amex I don't recognise. what is it for?", True),
+        ("payment", "payment failed so the workspace is read only, but the money HAS left my account", True),
+        ("payment", "invoice says 52 users but we never had more than 38 active. we want the difference back", True),
+        ("payment", "there are logins on my account I don't recognise", False),
+        ("legal", "the works council is threatening to go to court over it", True),
+        ("high_value_lead", "60 sites in germany and austria, budget is approved, we want to sign before Q3", True),
+        ("high_value_lead", "invoice says 52 users but we never had more than 38 active", False),  # a bill, not a sale
+        ("high_value_lead", "We're on Enterprise (about 1,400 staff). how do we claim the SLA credits?", False),
+    ],
+)
+def test_charge_court_and_buying_phrases(reason: str, text: str, fires: bool) -> None:
+    assert (cue_phrase(reason, text) is not None) is fires
+
+
+def test_asking_the_bot_for_a_joke_is_not_anger() -> None:
+    from frontdesk.escalation.signals import plays_down
+
+    assert plays_down("tell me a joke") and plays_down("can you write me a poem about shifts")
+    assert not plays_down("this is a joke")
+
+
+@pytest.mark.parametrize(
+    ("text", "acts"),
+    [
+        ("lost my phone, no backup codes. need 2fa taken off my account so i can get back in", True),
+        ("we switched down to starter in june. can you fix the last 2 invoices", True),
+        ("can you tell me how many of our staff have actually logged in?", True),
+        ("can you tell me how to fix the calendar sync", False),
+        ("i need my password reset", False),  # the reset link does that
+    ],
+)
+def test_staff_requests_in_more_words(text: str, acts: bool) -> None:
+    assert asks_to_act(text) is acts

@@ -43,8 +43,11 @@ _SELF_SERVICE = re.compile(
 )
 # "is that normal?", "is this a mistake?": whether something is how the product works.
 _WHETHER_EXPECTED = re.compile(
-    r"\b(?:is|was|are) (?:that|this|it|they) (?:a mistake|an error|a bug|right|correct|normal|expected|intended|"
-    r"on purpose|supposed to)\b"
+    r"\b(?:is|was|are) (?:that|this|it|they) (?:a mistake|an error|a bug|a glitch|a fault|right|correct|normal|"
+    r"expected|intended|on purpose|supposed to)\b"
+    # "…why did that happen?", "what happens then?": how the product behaves, which an article explains
+    r"|\bwhy (?:did|does|would|do) (?:that|this|it|they) (?:happen|do that)\b"
+    r"|\bwhat happens (?:then|if|when|after)\b"
     # "is the payroll export broken or do unapproved hours just not show up?"
     r"|\b(?:is|are) (?:the|my|our|it|this|that)\b[^.?!]{0,30}\b(?:broken|a bug|bugged|normal|expected) or\b"
     # "…or have we set it up wrong?", "is that a setting?", "what am i doing wrong"
@@ -60,7 +63,8 @@ _SYMPTOM = re.compile(r"\b\d{3,}\b|(?:^|(?<=[\s:(]))[\"“'‘]([^\"”'’]{6,8
 # not a formal request or an authority's demand, which a person answers.
 _ASKS_ABOUT_TERMS = re.compile(
     r"\b(?:is|are) (?:the|your|a|an|there)\b|\bdoes (?:your|the|it|kitewire|a|an)\b|\bdo (?:we|i) (?:need|have) to\b|"
-    r"\bdo you (?:have|offer|provide|include|sign|support)\b|\b(?:wants?|needs?|would like) to know (?:if|whether)\b|"
+    r"\bdo you (?:have|offer|provide|include|sign|support)\b|"
+    r"\b(?:wants?|needs?|would like) to know (?:if|whether|where|what|how|which|who|when)\b|"
     r"\bhow (?:do|can|would) (?:we|i) (?:get|sign|find|download|see|read)\b|\bwhere (?:can|do|would) (?:we|i)\b",
     re.IGNORECASE,
 )

@@ -60,6 +60,15 @@ _THEIR_OWN = re.compile(
     r"locations?|workspace|account|timesheets?|members?|people|staff|transfer|invite)\b",
     re.IGNORECASE,
 )
+# Following up an open case: "the ticket I opened on Monday, #48812", "status on our request", "ticket ref 58812".
+_OPEN_CASE = re.compile(
+    r"\b(?:ticket|case|request|complaint)\b[^.?!]{0,40}"
+    r"(?:#\s?\d{3,}|\b(?:i|we) (?:opened|raised|submitted|sent|made|logged)\b)"
+    r"|\b(?:status|update|news|progress) (?:on|of|about|with) (?:my|our|the) (?:\w+ )?"
+    r"(?:ticket|case|request|complaint)\b"
+    r"|\b(?:ticket|case) (?:ref\w*|number|no\.?)\s*#?\s*\d{3,}",
+    re.IGNORECASE,
+)
 # "Talk to a person" in the languages customers most often write in when the bot cannot read them.
 _PERSON_ELSEWHERE = re.compile(
     r"\b(?:hablar con (?:una persona|un agente|alguien|un humano)|con un (?:agente|humano|operador)|"
@@ -212,6 +221,9 @@ class EscalationPolicy:
             asked = [part for part in _SENTENCE_END.split(text) if asks_to_act(part)] or [text]
             reason = "payment" if any(_MONEY.search(part) for part in asked) else "account_specific"
             found.append(Signal(reason, 0.9, f"asked staff to act on their own account: {match.group(0)!r}"))
+        if not fired - set(GENERIC) and (match := _OPEN_CASE.search(text)):
+            # "any news on ticket #48812?": only someone who can see the case can answer.
+            found.append(Signal("account_specific", 0.9, f"asked about their open case: {match.group(0)!r}"))
         if "human_requested" not in fired and (match := _PERSON_ELSEWHERE.search(text)):
             found.append(Signal("human_requested", 1.0, f"asked for a person: {match.group(0)!r}"))
         if previous is not None and previous.decision == "answer" and (match := _NOT_HELPED.search(text)):
