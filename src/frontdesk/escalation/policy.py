@@ -56,8 +56,9 @@ _MONEY = re.compile(r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|b
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The customer's own things, or acting for them: "our location", "for us", "my import".
 _THEIR_OWN = re.compile(
-    r"\b(?:my|our|for (?:me|us))\b|\b(?:the|those|these|that|this) (?:import|shifts?|"
-    r"locations?|workspace|account|timesheets?|members?|people|staff|transfer|invite)\b",
+    r"\b(?:my|our|for (?:me|us))\b|\b(?:the|those|these|that|this)(?: (?:last|latest|first|\d+|two|three))* "
+    r"(?:import|shifts?|locations?|workspace|account|timesheets?|members?|people|staff|transfer|invites?|"
+    r"invoices?|charges?|payments?|subscription)\b",
     re.IGNORECASE,
 )
 # Following up an open case: "the ticket I opened on Monday, #48812", "status on our request", "ticket ref 58812".
