@@ -340,6 +340,7 @@ def test_a_confidently_answered_question_about_the_support_on_offer_is_answered_
             "a lead deleted our clock-in entry. is there any way you can recover it from your backups?",
             "account_specific",
         ),
+        ("we switched down to starter in june. can you fix the last 2 invoices", "payment"),
     ],
 )
 def test_staff_requests_in_other_words_go_to_the_team_the_request_is_about(message: str, reason: str) -> None:
