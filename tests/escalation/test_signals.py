@@ -549,3 +549,10 @@ def test_asking_the_bot_for_a_joke_is_not_anger() -> None:
 )
 def test_staff_requests_in_more_words(text: str, acts: bool) -> None:
     assert asks_to_act(text) is acts
+
+
+def test_disappointment_and_exasperation_feed_the_anger_model() -> None:
+    word = CUES.index("negative_sentiment_word")
+    assert cues("Really disappointed, we were told this would be simple")[word] == 1.0
+    assert cues("why is everything so complicated?? i just want to make a schedule")[word] == 1.0
+    assert cues("how do i make a schedule for next week")[word] == 0.0

@@ -215,7 +215,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"sick of|(?:is a|was a|what a|such a|absolute|complete|total|bad) joke|"
         r"worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
         r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
-        r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage)\b"
+        r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage|disappoint\w*|let down|"
+        r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated)\b"
         # giving up, exasperation with the bot, sarcasm
         r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
         r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
