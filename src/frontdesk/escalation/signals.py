@@ -250,7 +250,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server|"
         # the wrong thing shown or done: "keeps giving back the same page", "shows leave one day early"
         r"loops?|forever|(?:keeps?|kept) (?:giving|returning|showing|sending|coming)|"
-        r"(?:one|an?) (?:day|hour) (?:early|late|off)|instead of|(?:reload|refresh)\w*|still show\w*|"
+        r"(?:one|an?) (?:day|hour) (?:early|late|off)|instead of|(?:reload|refresh)\w*|"
         r"(?:says?|said|shows?) (?:it'?s )?(?:saved|done|sent|approved|successful)|"
         r"(?:the )?wrong (?:person|day|date|time|number|amount|total)|nothing else)\b"
     ),
