@@ -295,18 +295,6 @@ def test_a_context_lead_does_not_stop_the_no_answer_rescue() -> None:
     assert [s.reason for s in reasons] == ["bug_report"]
 
 
-@pytest.mark.parametrize(
-    "message",
-    [
-        "one of my staff couldn't clock in 25 mins early, is that a bug or a setting?",
-        "the quickbooks connection drops every few months, is that normal or have we set it up wrong",
-    ],
-)
-def test_asking_whether_a_symptom_is_a_bug_or_a_setting_is_answered_first(message: str) -> None:
-    cited = "Troubleshooting: staff can clock in at most 15 minutes before a shift; change it in Time clock settings."
-    assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)
-
-
 @pytest.mark.parametrize(("probability", "fires"), [(0.6, False), (0.75, True)])
 def test_an_off_topic_message_is_rescued_only_from_a_strong_lean(probability: float, fires: bool) -> None:
     text = "write me a python script that sorts a list of names"  # not a bug report, however the model leans
@@ -363,11 +351,14 @@ def test_following_up_an_open_case_needs_someone_who_can_see_it(message: str) ->
 @pytest.mark.parametrize(
     "message",
     [
+        "one of my staff couldn't clock in 25 mins early, is that a bug or a setting?",
+        "the quickbooks connection drops every few months, is that normal or have we set it up wrong",
         "staff trying to clock in 20 min before their shift get blocked by the app. is that a glitch?",
         "one of our drivers got clocked out automatically overnight, why did that happen",
         "staff keep forgetting to clock out after late shifts, what happens then",
     ],
 )
-def test_asking_how_the_product_behaves_is_answered_first(message: str) -> None:
-    cited = "Forgotten clock-outs: after 12 hours Kitewire clocks people out and flags the timesheet for review."
+def test_asking_whether_or_why_the_product_behaves_so_is_answered_first(message: str) -> None:
+    # Whatever particulars it names ("25 mins"): the customer asks how it works, which the article says.
+    cited = "Troubleshooting: staff can clock in at most 15 minutes before a shift; forgotten clock-outs are flagged."
     assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)
