@@ -474,20 +474,17 @@ def _attributes(context: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-_CONTEXT_EVIDENCE = "context "
-
-
 def _context_lead(context: Mapping[str, Any], lead: LeadRules) -> str | None:
     """Evidence that the context alone makes a high-value lead ("context seats=1,200"), or None."""
     attributes = _attributes(context)
     plan = attributes.get("plan")
     if isinstance(plan, str) and plan.strip().lower() in {name.lower() for name in lead.plans}:
-        return f"{_CONTEXT_EVIDENCE}plan={plan.strip()}"
+        return f"context plan={plan.strip()}"
     for keys, minimum in ((_SEATS, lead.min_seats), (_EMPLOYEES, lead.min_employees), (_MRR, lead.min_mrr)):
         for key in keys:
             number = _number(attributes.get(key))
             if number is not None and number >= minimum:
-                return f"{_CONTEXT_EVIDENCE}{key}={attributes[key]}"
+                return f"context {key}={attributes[key]}"
     return None
 
 
@@ -573,8 +570,12 @@ class SignalDetector:
             if reason in disabled:
                 continue
             score, evidence = _score(reason, reading, model[reason], sentiment, frustration, context, lead)
+            by_context = reason == "high_value_lead" and score < RULE_SCORE and reading.purchase
+            if by_context and (attribute := _context_lead(context, lead)) is not None:
+                score, evidence = RULE_SCORE, attribute  # a high-value customer asking about buying
+            else:
+                by_context = False
             if score >= limits[reason]:
-                by_context = reason == "high_value_lead" and evidence.startswith(_CONTEXT_EVIDENCE)
                 fired.append(Signal(reason, min(1.0, max(0.0, score)), evidence, from_context=by_context))
         return sorted(fired, key=lambda signal: (-signal.score, REASONS.index(signal.reason)))
 
@@ -609,9 +610,6 @@ def _score(
             return max(RULE_SCORE, score), f"frustration high ({', '.join(frustration.signals)})"
         return score, f"model {probability:.2f}, sentiment {sentiment.label}"
     if reason == "high_value_lead":
-        from_context = _context_lead(context, lead) if reading.purchase else None
-        if from_context is not None and score < RULE_SCORE:
-            return RULE_SCORE, from_context
         if reading.small_team:  # "we're a team of 8": not a high-value lead from the message alone
             score *= SMALL_TEAM_FACTOR
             evidence = f"model {probability:.2f}, small team"
