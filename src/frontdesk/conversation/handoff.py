@@ -11,7 +11,16 @@ from typing import Any
 
 from frontdesk.config import BotConfig
 from frontdesk.conversation.store import ConversationRecord, ConversationStore, StoredEvent, Transition
-from frontdesk.conversation.turn import Outcome, Reply, Turn, earlier_turns, held_reply, reply_sent, understood_event
+from frontdesk.conversation.turn import (
+    Outcome,
+    Reply,
+    Turn,
+    earlier_turns,
+    held_reply,
+    last_trigger,
+    reply_sent,
+    understood_event,
+)
 from frontdesk.escalation import fields
 from frontdesk.escalation.handoff import TRANSCRIPT_EVENTS, Teams, handoff_message, packet, waiting_message
 from frontdesk.escalation.policy import EscalationPolicy, PastTurn
@@ -118,7 +127,8 @@ class Handoff:
     def collect_details(self, turn: Turn) -> Reply:
         """The customer answers the bot's request for details: keep what is valid, ask once more for what is
         missing or wrong, then hand off with whatever there is (a customer is never stuck in a form)."""
-        trigger = next(e for e in reversed(turn.history) if e.type == EscalationTriggered.type)
+        trigger = last_trigger(turn.history)
+        assert trigger is not None, "collecting details without a handoff"  # the status says there was one
         wanted = [str(name) for name in trigger.payload.get("missing", [])]
         after = [
             e

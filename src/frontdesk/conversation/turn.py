@@ -178,12 +178,15 @@ def held_reply(
     )
 
 
+def last_trigger(history: list[StoredEvent]) -> StoredEvent | None:
+    """The latest handoff's trigger in `history` (None if there was none)."""
+    return next((e for e in reversed(history) if e.type == EscalationTriggered.type), None)
+
+
 def handoff_reasons(history: list[StoredEvent]) -> list[str]:
     """The reasons of the latest handoff in `history`, most urgent first (empty if there was none)."""
-    for event in reversed(history):
-        if event.type == EscalationTriggered.type:
-            return [str(r.get("reason")) for r in event.payload.get("reasons", [])]
-    return []
+    trigger = last_trigger(history)
+    return [str(r.get("reason")) for r in trigger.payload.get("reasons", [])] if trigger else []
 
 
 def earlier_turns(history: list[StoredEvent]) -> list[EarlierTurn]:
