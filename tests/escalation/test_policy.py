@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -362,3 +364,25 @@ def test_asking_whether_or_why_the_product_behaves_so_is_answered_first(message:
     # Whatever particulars it names ("25 mins"): the customer asks how it works, which the article says.
     cited = "Troubleshooting: staff can clock in at most 15 minutes before a shift; forgotten clock-outs are flagged."
     assert POLICY.answer_first(BUG, "answered", 0.6, message, cited)
+
+
+@pytest.mark.parametrize(
+    ("out_of_scope_by", "escalates"),
+    [
+        ("examples", False),  # "hi", then "write me a poem": off-topic by the owner's examples, no miss to hand on
+        ("threshold", True),  # "hi", then an unclear question the knowledge cannot answer: a miss after asking
+        (None, True),
+    ],
+)
+def test_only_an_off_topic_request_after_a_hello_is_not_a_miss_after_asking(
+    out_of_scope_by: str | None, escalates: bool
+) -> None:
+    from frontdesk.understanding.intents import Intent
+
+    text = "how do I make a pivot table in google sheets"
+    intent = Intent("out_of_scope", 0.9, "reports", (), out_of_scope_by) if out_of_scope_by else None
+    understanding = replace(_calm(text), intent=intent)
+    reasons = POLICY.reasons(
+        text, np.zeros(384, dtype=np.float32), understanding, {}, [PastTurn("clarify", "greeting")], "out_of_scope"
+    )
+    assert ({s.reason for s in reasons} == {"low_confidence"}) is escalates

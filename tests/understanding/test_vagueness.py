@@ -29,7 +29,14 @@ def test_the_products_own_name_names_no_topic() -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["i'm the manager at our deli", "our team basically lives on slack", "thinking of cancelling our plan"]
+    "message",
+    [
+        "i'm the manager at our deli",
+        "our team basically lives on slack",
+        "thinking of cancelling our plan",
+        # introducing themselves may take longer
+        "We're a physiotherapy practice in Munich, so patient and staff data stays a big topic for us.",
+    ],
 )
 def test_setting_the_scene_is_a_statement(message: str) -> None:
     assert is_statement(message)
@@ -44,6 +51,8 @@ def test_setting_the_scene_is_a_statement(message: str) -> None:
         "need help with billing",
         "write a nice message to my staff",  # an instruction
         "cancel my subscription",
+        # as long, but not who they are: more likely a report
+        "overnight the holiday balances for everyone at our north site dropped to zero, nobody touched the policy",
         "",
     ],
 )

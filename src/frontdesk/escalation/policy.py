@@ -252,6 +252,8 @@ class EscalationPolicy:
             previous is not None
             and {reply_reason, previous.reason} <= {*FAILED, *CLARIFIED}
             and not (previous.reason == "greeting" and reply_reason in CLARIFIED)  # "hi", then setting the scene
+            # "hi", then "write me a poem": what the owner's examples call off-topic is no miss a person could fix
+            and not (previous.reason == "greeting" and _off_topic(understanding))
         ):
             found.append(Signal("low_confidence", 1.0, "no confident answer after a clarifying question"))
         for name, rule in self.custom.items():
@@ -327,6 +329,10 @@ class EscalationPolicy:
             if value is not None and str(value).lower() in {o.lower() for o in options}:
                 return f"context {key}={value}"
         return None
+
+
+def _off_topic(understanding: Understanding) -> bool:
+    return understanding.intent is not None and understanding.intent.out_of_scope_by == "examples"
 
 
 def _has_conditions(reason: ReasonConfig) -> bool:

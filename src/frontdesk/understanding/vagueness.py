@@ -63,6 +63,13 @@ _TROUBLE = re.compile(
     r"keeps?|still|charged|lost|locked|gone|disappeared|crash\w*|again)\b"
 )
 _STATEMENT_WORDS = 15
+# Who the customer is may take longer to say ("we're a physiotherapy practice in Munich, so patient data is a big
+# topic for us"); a longer message that does not start by introducing them is more likely a report of something.
+_INTRODUCTION = re.compile(
+    r"^\W*(?:we're|we are|i'm|i am|we run|i run|we have|we've got|my name|this is|"
+    r"our (?:company|team|business|practice|clinic|restaurant|shop|store))\b"
+)
+_INTRODUCTION_WORDS = 30
 
 
 def is_statement(message: str) -> bool:
@@ -70,7 +77,7 @@ def is_statement(message: str) -> bool:
     the customer is setting the scene, and the question is still to come."""
     lowered = message.lower().replace("’", "'")
     return (
-        0 < len(words(lowered)) <= _STATEMENT_WORDS
+        0 < len(words(lowered)) <= (_INTRODUCTION_WORDS if _INTRODUCTION.match(lowered) else _STATEMENT_WORDS)
         and _ASKS.search(lowered) is None
         and _TROUBLE.search(lowered) is None
     )
