@@ -386,3 +386,19 @@ def test_only_an_off_topic_request_after_a_hello_is_not_a_miss_after_asking(
         text, np.zeros(384, dtype=np.float32), understanding, {}, [PastTurn("clarify", "greeting")], "out_of_scope"
     )
     assert ({s.reason for s in reasons} == {"low_confidence"}) is escalates
+
+
+@pytest.mark.parametrize(
+    ("message", "first"),
+    [
+        ("we bought the annual plan 2 weeks ago and nobody uses it. is there any kind of refund window?", True),
+        ("do you refund monthly plans if we only used it for a week", True),
+        ("is there any refund window? we paid $1,920 on invoice KW-60417", False),  # a charge of theirs named
+        ("the refund for last month never arrived", False),
+    ],
+)
+def test_a_question_about_the_refund_policy_is_answered_first(message: str, first: bool) -> None:
+    payment = [Signal("payment", 0.98, "model 0.98")]
+    assert (
+        POLICY.answer_first(payment, "answered", 0.7, message, "Annual plans can be refunded within 14 days.") is first
+    )

@@ -543,6 +543,7 @@ def test_asking_the_bot_for_a_joke_is_not_anger() -> None:
         ("lost my phone, no backup codes. need 2fa taken off my account so i can get back in", True),
         ("we switched down to starter in june. can you fix the last 2 invoices", True),
         ("can you tell me how many of our staff have actually logged in?", True),
+        ("could you pull up our workspace and tell me which of our people have admin rights?", True),
         ("can you tell me how to fix the calendar sync", False),
         ("i need my password reset", False),  # the reset link does that
     ],
@@ -556,3 +557,17 @@ def test_disappointment_and_exasperation_feed_the_anger_model() -> None:
     assert cues("Really disappointed, we were told this would be simple")[word] == 1.0
     assert cues("why is everything so complicated?? i just want to make a schedule")[word] == 1.0
     assert cues("how do i make a schedule for next week")[word] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("payment", "12 of them were deactivated before the billing date. I'd like a credit for the difference."),
+        ("payment", "please issue us a refund for the seats we never used"),
+        ("legal", "This is a formal notice: personal data of our employees was exposed through your platform."),
+        ("legal", "we need your official incident report within 72 hours"),
+    ],
+)
+def test_a_credit_asked_for_and_a_breach_reported_are_cue_phrases(reason: str, text: str) -> None:
+    assert cue_phrase(reason, text) is not None
+    assert cue_phrase("payment", "do you give a credit if we remove people mid-month?") is None

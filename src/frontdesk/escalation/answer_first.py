@@ -68,6 +68,17 @@ _ASKS_ABOUT_TERMS = re.compile(
     r"\bhow (?:do|can|would) (?:we|i) (?:get|sign|find|download|see|read)\b|\bwhere (?:can|do|would) (?:we|i)\b",
     re.IGNORECASE,
 )
+# A question about the billing policy ("is there any kind of refund window on yearly plans?", "do you refund monthly
+# plans?"), not a request for the customer's own money, which billing handles.
+_ASKS_ABOUT_POLICY = re.compile(
+    r"\b(?:is|are) there (?:a|an|any)\b[^.?!]{0,30}\b(?:refund|money.back|cooling.off|grace|credit|pro-?rat\w*)"
+    r"|\bdo (?:you|you guys|kitewire) (?:refund|offer|give|do|pro-?rate)\b"
+    r"|\bhow (?:long|many days)\b[^.?!]{0,30}\b(?:refund|money back|cancel)"
+    r"|\bwhat(?:'s| is) (?:your|the) (?:refund|cancellation|billing) (?:policy|window|period|rules?)\b"
+    r"|\b(?:do|would|will) (?:we|i) (?:get|be) (?:a |any )?(?:refund\w*|credit\w*|money back|pro-?rat\w*)\b[^.?!]{0,40}"
+    r"\b(?:if|when)\b",
+    re.IGNORECASE,
+)
 _FORMAL = re.compile(
     r"\bart(?:icle)?\.? ?\d+|\b(?:statutory|subpoena|court|police|warrant|authorit(?:y|ies)|inspector\w*|regulator)\b",
     re.IGNORECASE,
@@ -131,6 +142,8 @@ def _settled_by_knowledge(reason: str, text: str, cited: str) -> bool:
     something is how it works ("no VAT on our invoice, is that a mistake?") with no charge of theirs named."""
     if reason == "legal":
         return _ASKS_ABOUT_TERMS.search(text) is not None and _FORMAL.search(text) is None
+    if reason == "payment":  # the published policy answers it when no charge of theirs is named
+        return _ASKS_ABOUT_POLICY.search(text) is not None and not _PARTICULAR.search(text)
     if reason == "account_specific":  # `answer_first` has already handed off whatever asks staff to act
         return _SELF_SERVICE.search(text) is not None
     if reason == "bug_report":

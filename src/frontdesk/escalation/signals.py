@@ -164,6 +164,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:want|need|get) (?:the|our|my) (?:difference|overpayment|excess|extra)(?: \w+)? back\b"
         r"|\b(?:didn't|did not|never) (?:authori[sz]e|agree to|approve|make) (?:this|that|the|a|any) "
         r"(?:payment|charge|purchase|transaction)"
+        # "I'd like a credit for the difference", "please issue us a refund"
+        r"|\b(?:i'?d|i would|we'?d|we would) like (?:a |an |our |the )?(?:credit|refund|reimbursement)\b"
+        r"|\b(?:issue|give|send|process) (?:us|me) (?:a |an |the )?(?:credit|refund|reimbursement)\b"
     ),
     "legal": re.compile(
         # "our lawyer wants to know if…" asks what the terms say; the model and the knowledge decide that one
@@ -181,6 +184,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
         r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
         r"|\bdata protection (?:authority|regulator|commissioner|commission|board|agency|office)\b"
+        # a breach reported or a formal demand: "formal notice", "our data was exposed", "your incident report"
+        r"|\bformal (?:notice|demand|request|letter)\b|\b(?:data|security) (?:breach|leak|incident)\b"
+        r"|\bpersonal data\b[^.?!]{0,40}\b(?:exposed|leaked|breached|compromised|stolen)\b|\bincident report\b"
         r"|\b(?:labou?r|employment|tax|health and safety|work(?:place|ing)? ?(?:safety)?) (?:inspectorate|inspectors?|"
         r"authority|authorities)\b|\bofficial statement\b|\bregulators?\b"
     ),
@@ -289,7 +295,7 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
     r"bring back|get (?:[\w']+ ){0,3}back|unlink|separate|find out|tell me (?:who|which|when)|"
-    r"let me know (?:who|which|when))"
+    r"let me know (?:who|which|when)|pull up|look up|dig out|go into|log into)"
 )
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
