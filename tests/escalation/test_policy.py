@@ -134,17 +134,19 @@ def _calm(text: str) -> Understanding:
 
 
 @pytest.mark.parametrize(
-    ("previous", "reply_reason", "escalates"),
+    ("text", "previous", "reply_reason", "escalates"),
     [
-        (PastTurn("answer", "answered", (), 0.55), "low_confidence", True),  # the unsure answer missed too
-        (PastTurn("answer", "answered", (), 0.95), "low_confidence", False),  # a sure answer, then a new question
-        (PastTurn("answer", "answered", (), 0.55), "answered", False),  # and this one is answered
+        ("what about sage payroll then", PastTurn("answer", "answered", (), 0.55), "low_confidence", True),
+        # however sure the answer was, moving past it to an alternative says it was not what they needed
+        ("is there fingerprint clock-in then?", PastTurn("answer", "answered", (), 0.95), "low_confidence", True),
+        ("hm ok, what about an announcements feed?", PastTurn("answer", "answered", (), 0.95), "out_of_scope", True),
+        ("what about sage payroll then", PastTurn("answer", "answered", (), 0.55), "answered", False),  # answered now
+        ("does it work with sage payroll", PastTurn("answer", "answered", (), 0.95), "low_confidence", False),  # new
     ],
 )
-def test_moving_past_a_barely_confident_answer_to_another_miss_is_a_repeated_failure(
-    previous: PastTurn, reply_reason: str, escalates: bool
+def test_moving_past_an_answer_to_another_miss_is_a_repeated_failure(
+    text: str, previous: PastTurn, reply_reason: str, escalates: bool
 ) -> None:
-    text = "what about sage payroll then"
     reasons = POLICY.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [previous], reply_reason)
     assert ("repeated_failure" in {s.reason for s in reasons}) is escalates
 

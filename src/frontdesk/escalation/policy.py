@@ -94,14 +94,14 @@ _NOT_HELPED = re.compile(
 )
 
 _PUSHBACK = re.compile(
-    r"^\W*(?:ok(?:ay)?|fine|hm+|well|right|so)\b[\s,.!]*(?:but|so|then|and|what about)\b|"
+    r"^\W*(?:(?:ok(?:ay)?|fine|hm+|well|right|so|ah|oh|alright)\b[\s,.!]*)+(?:but|so|then|and|what about)\b|"
     r"\b(?:any way at all|(?:really|actually|seriously) no way|let me rephrase|to rephrase|you didn'?t answer|"
     r"that'?s not what i (?:asked|meant)|i asked (?:about|whether|if))",
     re.IGNORECASE,
 )
 
-# An answer this unsure that the customer moves straight past ("what about … then") most likely missed too.
-MARGINAL = 0.6
+# Moving past an answer to an alternative ("what about … then", "is there fingerprint clock-in then?"): what was
+# answered was not what they needed, however sure the answer was.
 _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
 
 # With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`); for a
@@ -235,10 +235,10 @@ class EscalationPolicy:
             previous is not None
             and previous.decision == "answer"
             and reply_reason in FAILED
-            and (_PUSHBACK.search(text) or (previous.confidence < MARGINAL and _MOVES_ON.search(text)))
+            and (_PUSHBACK.search(text) or _MOVES_ON.search(text))
         ):
-            # "ok but is there any way at all…" after an answer, or "what about sage then" after a barely
-            # confident one, and no answer now: that answer did not help either, so this is the second miss.
+            # "ok but is there any way at all…" or "what about sage then" after an answer, and no answer now:
+            # that answer did not help either, so this is the second miss.
             found.append(Signal("repeated_failure", 1.0, "pushed back on the answer, and no answer now"))
             found.append(Signal("low_confidence", 1.0, "no confident answer to the follow-up"))
         accepted = previous is not None and previous.decision == "fallback" and _YES.match(text) is not None
