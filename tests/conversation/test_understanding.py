@@ -167,3 +167,11 @@ def test_a_message_quoting_the_knowledge_word_for_word_is_never_off_topic(bot: B
         understanding = replace(engine._reader().read(text, retriever.query_vector(text), []), intent=off_topic)
         outcome = engine._decide(understanding, engine._retrieve(retriever, text, []), retriever, 0.0)
         assert (outcome.reason != "out_of_scope") is kept
+
+
+def test_setting_the_scene_is_asked_what_they_need_even_when_it_sounds_off_topic(bot: Bot) -> None:
+    # Close to the owner's off-topic "who won the game last night", but it asks for nothing yet.
+    _, reply = say(bot, "we all watched the game last night at the office")
+    assert (reply.decision, reply.reason) == ("clarify", "statement")
+    _, reply = say(bot, "who won the game last night")
+    assert reply.reason == "out_of_scope"

@@ -50,6 +50,7 @@ def test_setting_the_scene_is_a_statement(message: str) -> None:
         "can I export my data?",  # a question
         "need help with billing",
         "write a nice message to my staff",  # an instruction
+        "whats a good excel formula to add up hours worked in a week",  # a question without its apostrophe
         "cancel my subscription",
         # as long, but not who they are: more likely a report
         "overnight the holiday balances for everyone at our north site dropped to zero, nobody touched the policy",

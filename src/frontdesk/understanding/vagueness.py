@@ -52,7 +52,7 @@ _REQUESTLESS = frozenset(
 # A statement asks for something when it has a question mark or a request word, and reports a problem when it
 # has a negation or a trouble word; "i'm the manager at our deli" does neither.
 _ASKS = re.compile(
-    r"\?|\b(?:how|what|which|where|when|why|who|can|could|is|are|does|do|did|will|would|should|may|help|need|"
+    r"\?|\b(?:how|what|whats|hows|which|where|wheres|when|why|who|can|could|is|are|does|do|did|will|would|should|may|help|need|"
     r"want|wanna|looking|trying|please|pls|plz|tell|explain|show|any|anyone)\b"
     # an instruction: "write a message to my staff…", "cancel my plan"
     r"|^\W*(?:write|make|give|send|find|create|add|remove|delete|cancel|change|book|set|get|translate|generate|"
