@@ -571,3 +571,13 @@ def test_disappointment_and_exasperation_feed_the_anger_model() -> None:
 def test_a_credit_asked_for_and_a_breach_reported_are_cue_phrases(reason: str, text: str) -> None:
     assert cue_phrase(reason, text) is not None
     assert cue_phrase("payment", "do you give a credit if we remove people mid-month?") is None
+
+
+def test_rolling_out_to_many_users_in_a_how_to_question_is_setting_up_not_buying() -> None:
+    setting_up = (
+        "Our IT department is preparing the Kitewire rollout for roughly 600 users. "
+        "What do we need in place before configuring SAML?"
+    )
+    assert cue_phrase("high_value_lead", setting_up) is None
+    assert cue_phrase("high_value_lead", "we're rolling out to 600 users next quarter, send us a quote") is not None
+    assert cue_phrase("high_value_lead", "rolling out to 600 users. how much would that cost?") is not None

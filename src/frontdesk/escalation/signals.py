@@ -119,6 +119,8 @@ _BUYING = re.compile(
     r"enterprise|how much|rates?|come to|budget\w*|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+_DEPLOYING = re.compile(r"\b(?:roll(?:ing)?(?: \w+)? out|rollout|onboard\w*)\b")
 # What makes a high-value customer's message a sales matter: they ask about buying, not about a charge, a bug or
 # their workspace. "We're on enterprise" says which plan they have, not that they are buying one.
 _PURCHASE = re.compile(
@@ -352,12 +354,14 @@ class _Reading:
     row: Floats  # the cues, in CUES order
 
 
-def _quantities(lower: str) -> tuple[str | None, bool]:
+def _quantities(lower: str, asks_how: bool) -> tuple[str | None, bool]:
     """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more (10 or more sites: "22
     restaurants", "35 warehouses") said with a buying word, and whether the message names a count under that
-    ("a team of 8", "12 people")."""
+    ("a team of 8", "12 people"). In a how-to question, rolling out is setting up, not buying: "preparing the
+    rollout for 600 users, what do we need before configuring SAML?" asks the help center."""
     large, small = None, bool(_SMALL_TEAM.search(lower))
-    buying = _BUYING.search(_CURRENT_PLAN.sub(" ", lower)) is not None  # "we're on enterprise" is not buying
+    said = _CURRENT_PLAN.sub(" ", lower)  # "we're on enterprise" is not buying
+    buying = _BUYING.search(_DEPLOYING.sub(" ", said) if asks_how else said) is not None
     for match in _LARGE.finditer(lower):
         count = _number(match.group(1))
         enough = MANY_SITES if _SITES.search(match.group(0)) else 50
@@ -373,7 +377,8 @@ def _read(text: str) -> _Reading:
         text = f"{text[: _MAX_READ - 500]}\n{text[-500:]}"
     lower = _normalise(text)
     how_to = _HOW_TO_QUESTION.search(lower) is not None
-    large, small = _quantities(lower)
+    asks_how = any(_HOW_TO_QUESTION.search(part) for part in _SENTENCES.split(lower))
+    large, small = _quantities(lower, asks_how)
     phrases = {"high_value_lead": large} if large else {}
     for reason, pattern in _STRONG.items():
         if reason in phrases or (how_to and reason in _NOT_IN_QUESTIONS):
@@ -394,7 +399,8 @@ def _read(text: str) -> _Reading:
         1.0 if "?" in text else 0.0,
         1.0 if _REFERENCE.search(lower) else 0.0,
     ]
-    purchase = _PURCHASE.search(_CURRENT_PLAN.sub(" ", lower)) is not None
+    said = _CURRENT_PLAN.sub(" ", lower)
+    purchase = _PURCHASE.search(_DEPLOYING.sub(" ", said) if asks_how else said) is not None
     hedged = _HEDGED.search(lower) is not None
     return _Reading(phrases, how_to, small and not large, purchase, hedged, np.array(row, dtype=np.float32))
 
