@@ -233,6 +233,14 @@ def test_with_no_answer_a_report_that_leans_towards_a_reason_goes_to_its_team(
     assert [s.reason for s in reasons] == (["bug_report"] if fires else [])
 
 
+def test_with_no_answer_a_complaint_that_leans_towards_anger_goes_to_a_person() -> None:
+    text = "three weeks of this now. honestly done with the whole thing"
+    policy = EscalationPolicy(EscalationConfig(), _Leaning("negative_sentiment", 0.6))
+    reasons = policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "low_confidence")
+    assert [s.reason for s in reasons] == ["negative_sentiment"]
+    assert not policy.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "answered")
+
+
 def test_with_no_answer_a_question_that_leans_towards_asking_for_staff_goes_to_a_person() -> None:
     text = "is there someone i could ring? easier to explain over the phone"
     policy = EscalationPolicy(EscalationConfig(), _Leaning("human_requested", 0.6))

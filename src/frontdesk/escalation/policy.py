@@ -108,7 +108,15 @@ _MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about
 # message the bot judged off-topic only from a stronger lean ("write me a python script" is not a bug report).
 NO_ANSWER_THRESHOLD = 0.5
 OFF_TOPIC_THRESHOLD = 0.7
-NO_ANSWER_REASONS = ("account_specific", "payment", "legal", "bug_report", "human_requested", "high_value_lead")
+NO_ANSWER_REASONS = (
+    "account_specific",
+    "payment",
+    "legal",
+    "bug_report",
+    "human_requested",
+    "high_value_lead",
+    "negative_sentiment",
+)
 # Relaxed for questions too ("is there someone i could ring?"); a question asking staff to act on the account
 # ("can you copy our staff into the new workspace?") is handed off by the asks-to-act rule instead.
 NO_ANSWER_ASKS = ("human_requested",)
