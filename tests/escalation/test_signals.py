@@ -27,8 +27,8 @@ from frontdesk.escalation.signals import (
     training_data_path,
 )
 from frontdesk.providers.minilm import MiniLMEmbedder
-from frontdesk.understanding.frustration import EarlierTurn, assess_frustration
-from frontdesk.understanding.sentiment import SentimentModel
+from frontdesk.understanding.frustration import EarlierTurn, Frustration, assess_frustration
+from frontdesk.understanding.sentiment import Sentiment, SentimentModel
 
 CLEAR: dict[str, list[str]] = {
     "payment": [
@@ -581,3 +581,18 @@ def test_rolling_out_to_many_users_in_a_how_to_question_is_setting_up_not_buying
     assert cue_phrase("high_value_lead", setting_up) is None
     assert cue_phrase("high_value_lead", "we're rolling out to 600 users next quarter, send us a quote") is not None
     assert cue_phrase("high_value_lead", "rolling out to 600 users. how much would that cost?") is not None
+
+
+def test_only_a_clearly_positive_message_damps_a_report(detector: SignalDetector) -> None:
+    # The sentiment model reads "says saved" as mildly positive; a mild lean must not hide the malfunction.
+    text = "changing a shift's position from Cook to Prep says saved but when i reload the page it's back to Cook"
+    vector = MiniLMEmbedder().embed([text])[0]
+
+    def fires(sentiment: Sentiment) -> bool:
+        signals = detector.detect(
+            text, vector, sentiment=sentiment, frustration=Frustration(0.0, "none", ()), context={}
+        )
+        return "bug_report" in _reasons(signals)
+
+    assert fires(Sentiment("positive", 0.66, 0.27))
+    assert not fires(Sentiment("positive", 0.95, 0.02))

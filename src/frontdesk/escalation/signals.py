@@ -61,6 +61,9 @@ RULE_SCORE = 0.9  # the score of a reason fired by a rule: a cue phrase, a conte
 FRUSTRATION_FLOOR = 0.2  # high frustration fires negative_sentiment when the message model gives at least this
 DAMPING = 0.5  # a how-to question ("how do I...") or a positive message halves the model's account, payment, legal,
 # bug and human scores (each; a phrase that fires alone still does)
+# A message is positive enough to damp from this sentiment score: the sentiment model reads a neutral report ("says
+# saved but…", "the test notification works fine") as mildly positive.
+CLEARLY_POSITIVE = 0.8
 SMALL_TEAM_FACTOR = 0.5  # a message naming a team under 50 (and no larger count) halves its lead score
 BUSINESS_EMAIL_BOOST = 0.35  # a business email domain closes this share of the gap to 1 of a message-level lead...
 BUSINESS_EMAIL_FROM = 0.3  # ...when the model already gives at least this much
@@ -629,7 +632,9 @@ def _score(
         if domain is not None and score >= BUSINESS_EMAIL_FROM:
             score += (1.0 - score) * BUSINESS_EMAIL_BOOST
             evidence = f"model {probability:.2f} + business email @{domain}"
-    if reason in _DAMPED and sentiment.label == "positive":  # "got the refund, thanks!"
+    if (
+        reason in _DAMPED and sentiment.label == "positive" and sentiment.score >= CLEARLY_POSITIVE
+    ):  # "got the refund, thanks!"
         score *= DAMPING
         evidence = f"model {probability:.2f}, positive message"
     if reason in _DAMPED and reading.how_to:
