@@ -564,6 +564,7 @@ def test_disappointment_and_exasperation_feed_the_anger_model() -> None:
     [
         ("payment", "12 of them were deactivated before the billing date. I'd like a credit for the difference."),
         ("payment", "please issue us a refund for the seats we never used"),
+        ("payment", "we sent a bank transfer for our invoice 3 weeks ago and it still shows as unpaid in settings"),
         ("legal", "This is a formal notice: personal data of our employees was exposed through your platform."),
         ("legal", "we need your official incident report within 72 hours"),
     ],
