@@ -597,3 +597,49 @@ def test_only_a_clearly_positive_message_damps_a_report(detector: SignalDetector
 
     assert fires(Sentiment("positive", 0.66, 0.27))
     assert not fires(Sentiment("positive", 0.95, 0.02))
+
+
+@pytest.mark.parametrize(
+    ("reason", "text", "fires"),
+    [
+        (
+            "high_value_lead",
+            "We're an NHS trust, about 2,000 nurses over 9 sites. What's the next step to get a pilot going?",
+            True,
+        ),
+        ("high_value_lead", "roughly 180 seasonal pickers to onboard next month - can I upload a spreadsheet?", False),
+        ("legal", "I am lawyer in Munich and represent a worker in a case at the labour court", True),
+        ("payment", "Hello, the SEPA debit was rejected from our bank because of a mistake in IBAN", True),
+        ("human_requested", "there's no swap button on my shift and I need to get someone to cover", False),
+        ("human_requested", "can you get someone to call me back", True),
+        (
+            "payment",
+            "If we go for the yearly Pro plan and after a couple of weeks it turns out it's not for us, "
+            "can we get our money back?",
+            False,
+        ),
+    ],
+)
+def test_more_held_out_wordings(reason: str, text: str, fires: bool) -> None:
+    assert (cue_phrase(reason, text) is not None) is fires
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could your team permanently delete the records for our former employee in our workspace?",
+        "Is there any way you can bring them back from your backups for our workspace?",
+        "I've put a new card in - can you re-run the payment today please?",
+    ],
+)
+def test_more_ways_of_asking_staff_to_act(text: str) -> None:
+    assert asks_to_act(text)
+
+
+def test_more_words_feed_the_anger_and_malfunction_models() -> None:
+    angry, broken = CUES.index("negative_sentiment_word"), CUES.index("bug_report_word")
+    assert cues("lol 'shift planning made simple'. simple my arse")[angry] == 1.0
+    assert cues("Absolutely fuming, whoever designed this never worked a night shift")[angry] == 1.0
+    assert cues("Used 'Copy previous week' and every shift landed one day later than it should")[broken] == 1.0
+    assert cues("The export only has 14 people in it, but 29 have approved timesheets")[broken] == 1.0
+    assert cues("my shifts in google calendar are all 3 hours off, I'm in new york this week")[broken] == 0.0

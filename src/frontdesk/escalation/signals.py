@@ -119,10 +119,11 @@ MANY_SITES = 10  # sites count as a large customer from here; people from 50
 _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
-    r"enterprise|how much|rates?|come to|budget\w*|"
+    r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+_ASKS_HOW = re.compile(r"\b(?:can|could|do|should) (?:i|we)\b[^.?!]{0,60}\?|\bhow (?:do|can|should|would) (?:i|we)\b")
 _DEPLOYING = re.compile(r"\b(?:roll(?:ing)?(?: \w+)? out|rollout|onboard\w*)\b")
 # What makes a high-value customer's message a sales matter: they ask about buying, not about a charge, a bug or
 # their workspace. "We're on enterprise" says which plan they have, not that they are buying one.
@@ -156,9 +157,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:want|need|get|give us|give me|return)\s+(?:the|our|my)\s+(?:\w+\s+)?"
         r"(?:money|amount|payment|funds)\s+back\b"
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
-        r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal)s?\b[^.?!]{0,20}"
+        r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,20}"
         r"\b(?:was|got|keeps? (?:getting|being)|been|"
-        r"is being) declined\b|\b(?:card|payment)s? declined\b"
+        r"is being) (?:declined|rejected|bounced|refused)\b|\b(?:card|payment)s? (?:declined|rejected|bounced)\b"
         r"|\bunauthori[sz]ed (?:charge|payment|transaction|debit)s?\b|\boverbilled\b|\bovercharged\b"
         r"|\b(?:charge|payment|transaction|debit|amount)s?\b[^.?!]{0,40}"
         r"\b(?:don'?t|do not|didn'?t|can'?t) recogni[sz]e\b"
@@ -187,7 +188,10 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:opened|launched|started|begun|begin|open) an? (?:formal )?(?:inquiry|enquiry|investigation)\b"
         r"|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
         r"|\blaw enforcement\b|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
-        r"|\bbreach of contract\b|\bi'm an attorney\b|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
+        r"|\bbreach of contract\b|\b(?:i'm|i am) (?:a |an )?(?:lawyer|attorney|solicitor)\b"
+        r"|\brepresent(?:ing)? (?:a|an|my|our) (?:client|worker|employee|former)\b"
+        r"|\b(?:labou?r|employment|district|county|high|supreme|family|small claims) court\b"
+        r"|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
         r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
         r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
@@ -203,7 +207,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"(?:a |an |the |some |your |one of your |a real |an actual |someone from |someone in )?(?:human|person|agent|"
         r"someone|somebody|manager|supervisor|representative|rep|operator|advisor|staff|member of staff|engineer|"
         r"real person|customer services?|customer care|help ?desk|support|billing|sales|account (?:executive|manager)|"
-        r"(?:support |sales |billing )?team)\b"
+        r"(?:support |sales |billing )?team)\b(?! to (?:cover|swap|take|work|pick|fill|do)\b)"
         r"|\bwith (?:one of your|someone (?:from|on|in) your|a member of your) (?:[\w-]+ ){0,2}(?:team|staff|people|"
         r"colleagues)\b"
         r"|\b(?:someone|somebody|anyone|anybody|a person|a human)\b[^.?!]{0,30}\b(?:speak|talk|chat)(?:ing)? "
@@ -230,7 +234,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"worst|terrible|awful|appalling|shocking|outrageous|incompetent|nightmare|waste of|hate|"
         r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage|disappoint\w*|let down|"
-        r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated)\b"
+        r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated|fuming|seething|"
+        r"my arse|my ass|having a laugh|taking the piss|laughable)\b"
         # giving up, exasperation with the bot, sarcasm
         r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
         r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
@@ -264,7 +269,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server|"
         # the wrong thing shown or done: "keeps giving back the same page", "shows leave one day early"
         r"loops?|forever|(?:keeps?|kept) (?:giving|returning|showing|sending|coming)|"
-        r"(?:one|an?) (?:day|hour) (?:early|late|off)|instead of|(?:reload|refresh)\w*|"
+        r"(?:one|an?) (?:day|hour|week) (?:early|late|later|earlier|off|behind|ahead)|instead of|(?:reload|refresh)\w*|"
+        r"only (?:has|have|shows?|showing|lists?|exports?|includes?) \d+|"
         r"(?:says?|said|shows?) (?:it'?s )?(?:saved|done|sent|approved|successful)|"
         r"(?:the )?wrong (?:person|day|date|time|number|amount|total)|nothing else)\b"
     ),
@@ -286,7 +292,7 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"|\bwhy is there no\b"
     # a hypothetical: "if we cancel now, do we get money back?" asks for the policy, not for a refund
     # ("before we commit - if it turns out not to suit us, can we get our money back?")
-    r"|(?:^\W*|\s[-–,;:]\s*)(?:if|once|after) (?:i|we|it)\b[^.!?]{0,80}\b(?:do|does|will|would|can|could|is|are) "
+    r"|(?:^\W*|\s[-–,;:]\s*)(?:if|once|after) (?:i|we|it)\b[^.!?]{0,120}\b(?:do|does|will|would|can|could|is|are) "
     r"(?:i|we|you|it|they|there)\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
     r"|\b(?:boss|manager|supervisor|owner|director|ceo|cto|cfo|coo|lead|hr|it (?:guy|team|person)|accountant|"
@@ -302,11 +308,13 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"combine|transfer|move|copy|import|duplicate|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|"
     r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
-    r"bring back|get (?:[\w']+ ){0,3}back|unlink|separate|find out|tell me (?:who|which|when)|"
+    r"bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|re-?run|retry|re-?try|re-?charge|re-?process|"
+    r"unlink|separate|find out|tell me (?:who|which|when)|"
     r"let me know (?:who|which|when)|pull up|look up|dig out|go into|log into)"
 )
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
+    r"(?:can|could|would) (?:your|the) (?:team|support|staff|engineers?)|"
     rf"possible for you to|chance you could)\b[^.?!]{{0,20}}\b{_ACTIONS}\b"
     r"|\b(?:would|do) you mind \w+ing\b"
 )
@@ -383,7 +391,7 @@ def _read(text: str) -> _Reading:
         text = f"{text[: _MAX_READ - 500]}\n{text[-500:]}"
     lower = _normalise(text)
     how_to = _HOW_TO_QUESTION.search(lower) is not None
-    asks_how = any(_HOW_TO_QUESTION.search(part) for part in _SENTENCES.split(lower))
+    asks_how = _ASKS_HOW.search(lower) is not None or any(_HOWTO.search(part) for part in _SENTENCES.split(lower))
     large, small = _quantities(lower, asks_how)
     phrases = {"high_value_lead": large} if large else {}
     for reason, pattern in _STRONG.items():
