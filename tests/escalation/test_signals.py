@@ -643,3 +643,53 @@ def test_more_words_feed_the_anger_and_malfunction_models() -> None:
     assert cues("Used 'Copy previous week' and every shift landed one day later than it should")[broken] == 1.0
     assert cues("The export only has 14 people in it, but 29 have approved timesheets")[broken] == 1.0
     assert cues("my shifts in google calendar are all 3 hours off, I'm in new york this week")[broken] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("payment", "Could you refund last month's subscription? Our school was closed for the whole summer."),
+        (
+            "payment",
+            "There's a $286 charge from Kitewire on the company card and nobody upgraded anything. What is it for?",
+        ),
+        ("legal", "Our information governance team requires Kitewire to sign our own data processing agreement."),
+        ("legal", "Can you countersign our version?"),
+        ("human_requested", "Is there a human there? I'd rather explain it to someone."),
+    ],
+)
+def test_wordings_from_held_out_sets_l_and_m(reason: str, text: str) -> None:
+    assert cue_phrase(reason, text) is not None
+
+
+def test_a_platform_that_works_and_something_done_twice_feed_the_malfunction_model() -> None:
+    broken = CUES.index("bug_report_word")
+    assert cues("On iPhone the swap button is greyed out. On Android it works.")[broken] == 1.0
+    assert cues("The payroll CSV lists every overtime hour twice")[broken] == 1.0
+    assert (
+        cues("the app tells them they're outside the geofence. it started after the latest app update")[broken] == 1.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("context", "lead"),
+    [
+        ({"company": "Vale Growers", "seasonal_staff": 800, "farms": 12}, True),
+        ({"custom_attributes": {"farms": 12}}, True),
+        ({"farms": 3, "seasonal_staff": 20}, False),
+        ({"staffing_agency": "yes"}, False),
+    ],
+)
+def test_the_host_pages_own_size_attributes_count(
+    detector: SignalDetector, context: dict[str, object], lead: bool
+) -> None:
+    text = "Looking at Kitewire for next picking season across all our member farms. Could we get a quote?"
+    vector = MiniLMEmbedder().embed([text])[0]
+    signals = detector.detect(
+        text,
+        vector,
+        sentiment=Sentiment("neutral", 0.9, 0.05),
+        frustration=Frustration(0.0, "none", ()),
+        context=context,
+    )
+    assert ("high_value_lead" in _reasons(signals)) is lead

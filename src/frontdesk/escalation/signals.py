@@ -119,7 +119,7 @@ MANY_SITES = 10  # sites count as a large customer from here; people from 50
 _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
-    r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|"
+    r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|tiers?|uptime|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -157,6 +157,9 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:want|need|get|give us|give me|return)\s+(?:the|our|my)\s+(?:\w+\s+)?"
         r"(?:money|amount|payment|funds)\s+back\b"
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
+        r"|\b(?:can|could|would) you (?:please |kindly )?refund\b|\bplease refund\b"
+        # a charge nobody here made: "a $286 charge on the company card and nobody upgraded anything. what is it for?"
+        r"|\bcharge\b[^?!]{0,80}\bwhat(?:'s| is| was) (?:it|this|that) for\b"
         r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,20}"
         r"\b(?:was|got|keeps? (?:getting|being)|been|"
         r"is being) (?:declined|rejected|bounced|refused)\b|\b(?:card|payment)s? (?:declined|rejected|bounced)\b"
@@ -191,7 +194,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\bbreach of contract\b|\b(?:i'm|i am) (?:a |an )?(?:lawyer|attorney|solicitor)\b"
         r"|\brepresent(?:ing)? (?:a|an|my|our) (?:client|worker|employee|former)\b"
         r"|\b(?:labou?r|employment|district|county|high|supreme|family|small claims) court\b"
-        r"|\bsign (?:our|the|your) (?:dpa|data processing|baa|nda)"
+        r"|\b(?:counter-?)?sign (?:our|the|your) (?:own )?(?:dpa|data processing|baa|nda)|\bcounter-?sign\b"
         r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
         r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
@@ -223,6 +226,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:not|don't want to) (?:talk|speak|chat) (?:to|with) (?:a |the )?(?:robot|bot|machine)\b"
         r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
         r"|\bgive (?:me|us) a (?:ring|call|bell)\b|\bring ?back\b"
+        r"|\bis there (?:a|an|any) (?:human|person|real person|actual person)\b"
+        r"|\b(?:explain|describe) (?:it|this|that) to (?:someone|somebody|a person|a human)\b"
         r"|\bconnect me\W*$|\b(?:instead of|rather than) (?:this|the|a|an|your) (?:assistant|bot|chat ?bot|ai|robot)\b"
     ),
 }
@@ -235,7 +240,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage|disappoint\w*|let down|"
         r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated|fuming|seething|"
-        r"my arse|my ass|having a laugh|taking the piss|laughable)\b"
+        r"my arse|my ass|having a laugh|taking the piss|laughable|end of my tether|wits'? end|supposed to save)\b"
         # giving up, exasperation with the bot, sarcasm
         r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
         r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
@@ -264,13 +269,18 @@ _BROAD: dict[str, re.Pattern[str]] = {
         # signs it is broken although the customer did it right: "even though", "since the update", "reinstalled"
         r"|\b(?:even though|despite|every (?:single )?time|no matter|"
         r"since (?:the|your|yesterday|this morning|today|last)|"
-        r"after (?:the|today's|yesterday's|your|the latest|the last) (?:update|upgrade|release|maintenance|outage)|"
+        r"after (?:the|today's|yesterday's|your|the latest|the last) (?:\w+ )?"
+        r"(?:update|upgrade|release|maintenance|outage)|"
         r"corrupt\w*|reinstall\w*|clear(?:ed)? (?:the |my )?cache|tried (?:on|another|a different|two|both)|"
         r"worked fine|used to work|0 ?kb|garbled|white screen|throws?|internal server|"
         # the wrong thing shown or done: "keeps giving back the same page", "shows leave one day early"
         r"loops?|forever|(?:keeps?|kept) (?:giving|returning|showing|sending|coming)|"
         r"(?:one|an?) (?:day|hour|week) (?:early|late|later|earlier|off|behind|ahead)|instead of|(?:reload|refresh)\w*|"
         r"only (?:has|have|shows?|showing|lists?|exports?|includes?) \d+|"
+        # works on one platform and not the other; something done twice
+        r"(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|the app|desktop) it works|"
+        r"works (?:fine |ok |perfectly )?(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|desktop)|"
+        r"(?:lists?|listed|shows?|counts?|counted|creat\w*|sends?|sent|exports?|exported|appears?) [^.?!]{0,30}twice|"
         r"(?:says?|said|shows?) (?:it'?s )?(?:saved|done|sent|approved|successful)|"
         r"(?:the )?wrong (?:person|day|date|time|number|amount|total)|nothing else)\b"
     ),
@@ -292,7 +302,8 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"|\bwhy is there no\b"
     # a hypothetical: "if we cancel now, do we get money back?" asks for the policy, not for a refund
     # ("before we commit - if it turns out not to suit us, can we get our money back?")
-    r"|(?:^\W*|\s[-–,;:]\s*)(?:if|once|after) (?:i|we|it)\b[^.!?]{0,120}\b(?:do|does|will|would|can|could|is|are) "
+    r"|(?:^\W*|\s[-–,;:]\s*)(?:if|once|after) (?:i|we|it|they|our|my|the)\b[^.!?]{0,120}\b"
+    r"(?:do|does|will|would|can|could|is|are) "
     r"(?:i|we|you|it|they|there)\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
     r"|\b(?:boss|manager|supervisor|owner|director|ceo|cto|cfo|coo|lead|hr|it (?:guy|team|person)|accountant|"
@@ -309,8 +320,8 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
     r"bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|re-?run|retry|re-?try|re-?charge|re-?process|"
-    r"unlink|separate|find out|tell me (?:who|which|when)|"
-    r"let me know (?:who|which|when)|pull up|look up|dig out|go into|log into)"
+    r"unlink|separate|find out|tell me (?:who|which|when|why)|"
+    r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into)"
 )
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
@@ -466,6 +477,14 @@ _NESTED = ("attributes", "custom_attributes", "custom", "traits", "metadata")
 _SEATS = ("seats", "licenses", "licences", "users", "team_size")
 _EMPLOYEES = ("employees", "employee_count", "company_size", "headcount")
 _MRR = ("mrr", "monthly_revenue")
+_PEOPLE_KEY = re.compile(
+    r"(?:^|[_\s-])(?:staff|employees?|workers?|users?|seats?|people|headcount|members?|pickers?|nurses?|drivers?)"
+    r"(?:$|[_\s-])"
+)
+_SITES_KEY = re.compile(
+    r"(?:^|[_\s-])(?:locations?|sites?|stores?|farms?|branch(?:es)?|clinics?|practices|shops?|restaurants?|venues?|"
+    r"hotels?|warehouses?)(?:$|[_\s-])"
+)
 _FREE_MAIL = frozenset(
     """gmail.com googlemail.com yahoo.com yahoo.co.uk ymail.com hotmail.com hotmail.co.uk outlook.com live.com
     msn.com icloud.com me.com mac.com aol.com proton.me protonmail.com gmx.com gmx.de gmx.net web.de mail.com
@@ -511,6 +530,17 @@ def _context_lead(context: Mapping[str, Any], lead: LeadRules) -> str | None:
             number = _number(attributes.get(key))
             if number is not None and number >= minimum:
                 return f"context {key}={attributes[key]}"
+    # The host page's own names for a size: {"seasonal_staff": 800}, {"farms": 12}
+    for key, value in attributes.items():
+        if key in (*_SEATS, *_EMPLOYEES, *_MRR):
+            continue
+        number = _number(value)
+        if number is None:
+            continue
+        if (_PEOPLE_KEY.search(key) and number >= lead.min_employees) or (
+            _SITES_KEY.search(key) and number >= MANY_SITES
+        ):
+            return f"context {key}={value}"
     return None
 
 
