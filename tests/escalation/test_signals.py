@@ -693,3 +693,55 @@ def test_the_host_pages_own_size_attributes_count(
         context=context,
     )
     assert ("high_value_lead" in _reasons(signals)) is lead
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("payment", "Our SEPA direct debit for invoice KW-30112 bounced because we changed banks."),
+        ("payment", "This month's invoice is $640 but it should be $400. Why were we charged more?"),
+        (
+            "legal",
+            "Our works council insists the DPA must carry a wet-ink signature. Can your DPO sign a printed copy?",
+        ),
+        (
+            "high_value_lead",
+            "We need to schedule around 2,000 crew, security and bar staff. Could you quote us for that?",
+        ),
+        (
+            "high_value_lead",
+            "The county library service (45 branches, 600 staff) is running a formal tender for rostering.",
+        ),
+        ("high_value_lead", "We've just acquired a chain of 22 salons. We want all of them on Kitewire by the summer."),
+        (
+            "human_requested",
+            "Is there a number I can ring? I'd rather explain this over the phone than type it all out.",
+        ),
+    ],
+)
+def test_wordings_from_held_out_sets_n_and_o(reason: str, text: str) -> None:
+    assert cue_phrase(reason, text) is not None
+
+
+def test_a_failed_payment_alone_is_a_question_for_the_article() -> None:
+    assert cue_phrase("payment", "our card expired and the payment failed, what happens now?") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "acts"),
+    [
+        ("I've lost my phone AND my backup codes. Please take 2FA off my account so I can get back in.", True),
+        ("Who is the owner of our workspace? Nobody here remembers who set it up.", True),
+        ("Which email address is the owner of our workspace using?", True),
+        ("The new IBAN is saved now. Can you collect the payment again?", True),
+        ("who can be an owner of a workspace?", False),
+        ("how do i take 2fa off my account", False),
+    ],
+)
+def test_asking_staff_to_look_up_or_undo_something_in_the_workspace(text: str, acts: bool) -> None:
+    assert asks_to_act(text) is acts
+
+
+def test_a_threat_not_to_renew_feeds_the_anger_model() -> None:
+    angry = CUES.index("negative_sentiment_word")
+    assert cues("It's gone downhill. Don't be surprised when we don't renew.")[angry] == 1.0

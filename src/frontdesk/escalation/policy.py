@@ -52,7 +52,9 @@ STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model
 # Reasons that say how the customer feels or that the bot failed, not what the matter is: the team comes from a
 # specific reason when there is one ("the app crashed AGAIN, FIX IT" goes to engineering, not support).
 GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_failure")
-_MONEY = re.compile(r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit)\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit|fees?|currency)\b", re.IGNORECASE
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The customer's own things, or acting for them: "our location", "for us", "my import".
 _THEIR_OWN = re.compile(

@@ -102,12 +102,13 @@ _N = r"(?:\d[\d,.]*\s*[km]?\+?|hundreds|thousands)"  # a count: 60, 1,200, 2k, 5
 # Places a customer runs: ten of them make a large customer (see `_quantities`), as fifty people do.
 _SITE_UNITS = (
     r"locations?|sites?|stores?|offices?|branch(?:es)?|clinics?|schools?|hospitals|restaurants|franchis\w*|"
-    r"warehouses?|care homes|hotels|gyms|venues|shops|cafes|cafés"
+    r"warehouses?|care homes|hotels|gyms|venues|shops|cafes|cafés|salons|studios|libraries|pharmacies|practices"
 )
 _UNITS = (
     r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|clinicians|countries|cities|"
     r"vehicles|engineers|team members|students|brands|subsidiaries|clients|units|cards|"
-    r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|"
+    r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|crew|"
+    r"stylists|instructors|guards|stewards|lifeguards|"
     r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|temps|pickers|packers|operatives|"
     rf"monthly active users|visits|orders|transactions|emails|api calls|{_SITE_UNITS}))\b"
 )
@@ -120,6 +121,7 @@ _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
     r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|tiers?|uptime|"
+    r"tender\w*|bid(?:ding)?|acquir\w*|all of them on|everyone on|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -160,9 +162,11 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:can|could|would) you (?:please |kindly )?refund\b|\bplease refund\b"
         # a charge nobody here made: "a $286 charge on the company card and nobody upgraded anything. what is it for?"
         r"|\bcharge\b[^?!]{0,80}\bwhat(?:'s| is| was) (?:it|this|that) for\b"
-        r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,20}"
-        r"\b(?:was|got|keeps? (?:getting|being)|been|"
-        r"is being) (?:declined|rejected|bounced|refused)\b|\b(?:card|payment)s? (?:declined|rejected|bounced)\b"
+        r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,40}"
+        r"\b(?:was |got |has |have |keeps? (?:getting|being) |been |is being )*(?:declined|rejected|bounced|refused)\b"
+        r"|\b(?:card|payment|debit)s? (?:has |have )?(?:declined|rejected|bounced)\b"
+        # "this month's invoice is $640 but it should be $400. why were we charged more?"
+        r"|\bwhy (?:were|was|have|has|did) (?:we|i|you)\b[^.?!]{0,20}\b(?:charged|billed|debited|invoiced|charge)\b"
         r"|\bunauthori[sz]ed (?:charge|payment|transaction|debit)s?\b|\boverbilled\b|\bovercharged\b"
         r"|\b(?:charge|payment|transaction|debit|amount)s?\b[^.?!]{0,40}"
         r"\b(?:don'?t|do not|didn'?t|can'?t) recogni[sz]e\b"
@@ -194,7 +198,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\bbreach of contract\b|\b(?:i'm|i am) (?:a |an )?(?:lawyer|attorney|solicitor)\b"
         r"|\brepresent(?:ing)? (?:a|an|my|our) (?:client|worker|employee|former)\b"
         r"|\b(?:labou?r|employment|district|county|high|supreme|family|small claims) court\b"
-        r"|\b(?:counter-?)?sign (?:our|the|your) (?:own )?(?:dpa|data processing|baa|nda)|\bcounter-?sign\b"
+        r"|\b(?:counter-?)?sign (?:our|the|your) (?:own )?(?:dpa|data processing|baa|nda)|\bcounter-?sign\b|\bwet.ink\b"
+        r"|\b(?:dpo|data protection officer|legal team|lawyers?|counsel) (?:to )?sign\b"
         r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
         r"|\breport(?:ing)? (?:you|kitewire|this|it|them) to (?:the )?(?:authorities|regulator|ico|ftc|police)\b"
@@ -227,6 +232,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
         r"|\bgive (?:me|us) a (?:ring|call|bell)\b|\bring ?back\b"
         r"|\bis there (?:a|an|any) (?:human|person|real person|actual person)\b"
+        r"|\b(?:a|any) (?:phone )?number (?:i|we) can (?:ring|call)\b"
+        r"|\b(?:rather|prefer to|easier to) (?:explain|talk|discuss|go through)\b[^.?!]{0,30}\b(?:phone|call)\b"
         r"|\b(?:explain|describe) (?:it|this|that) to (?:someone|somebody|a person|a human)\b"
         r"|\bconnect me\W*$|\b(?:instead of|rather than) (?:this|the|a|an|your) (?:assistant|bot|chat ?bot|ai|robot)\b"
     ),
@@ -240,7 +247,9 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"scam|thieves|ashamed|wtf|ffs|bloody|hell|annoying|frustrat\w*|never again|had it|done with|kidding|stupid|"
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage|disappoint\w*|let down|"
         r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated|fuming|seething|"
-        r"my arse|my ass|having a laugh|taking the piss|laughable|end of my tether|wits'? end|supposed to save)\b"
+        r"my arse|my ass|having a laugh|taking the piss|laughable|end of my tether|wits'? end|supposed to save|"
+        r"gone downhill|shopping around|(?:won't|will not|not going to|don't|do not) (?:be )?renew\w*|"
+        r"looking (?:at|for) (?:alternatives|other (?:tools|options|providers|software)))\b"
         # giving up, exasperation with the bot, sarcasm
         r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
         r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
@@ -319,7 +328,8 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"combine|transfer|move|copy|import|duplicate|restore|recover|reset|unlock|unblock|reactivate|reopen|reinstate|"
     r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
-    r"bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|re-?run|retry|re-?try|re-?charge|re-?process|"
+    r"take (?:[\w']+ ){0,3}off|bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|"
+    r"re-?run|retry|re-?try|re-?charge|re-?process|"
     r"unlink|separate|find out|tell me (?:who|which|when|why)|"
     r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into)"
 )
@@ -446,7 +456,10 @@ _STAFF_ACTION = re.compile(
     r"(?:\b(?:we|i) |(?:^|[.!?]\s*))(?:need|want|would like|'d like)\s+(?:[\w']+\s+){1,3}(?:moved|transferred|"
     r"switched|merged|extended|reactivated|refunded|reversed|taken off|handed over|corrected|fixed|sorted)\b"
     r"|\b(?:can|could|would) (?:you|u)\b[^.?!]{0,20}\b(?:switch|take (?:[\w']+ ){0,3}off|tell me whose|"
-    r"tell me how many|fix|correct|amend|adjust|sort out|waive|credit)\b"
+    r"tell me how many|fix|correct|amend|adjust|sort out|waive|credit|collect|charge (?:it|us|me) again)\b"
+    # only staff can look this up: "who is the owner of our workspace?", "which email is our owner using?"
+    r"|\bwho (?:is|are) (?:the )?(?:owners?|admins?|administrators?)\b[^.?!]{0,15}\b(?:our|my)\b"
+    r"|\bwhich (?:email|e-mail|address|login)\b[^.?!]{0,20}\b(?:owner|admin)\w*\b[^.?!]{0,20}\b(?:our|my)\b"
     # "is there any way you can recover it", "wondering if you could restore them"
     rf"|\b(?:way|if|whether|chance) (?:you|u)(?: guys)? (?:can|could|would be able to) (?:please )?{_ACTIONS}\b"
 )
