@@ -412,3 +412,10 @@ def test_a_question_about_the_refund_policy_is_answered_first(message: str, firs
     assert (
         POLICY.answer_first(payment, "answered", 0.7, message, "Annual plans can be refunded within 14 days.") is first
     )
+
+
+def test_asking_how_long_a_lockout_lasts_is_answered_first() -> None:
+    message = "it says my account is temporarily locked, i typed the password wrong. how long till i can get back in?"
+    assert POLICY.answer_first(
+        ACCOUNT, "answered", 0.6, message, "After 10 failed attempts sign-in is locked for 15 minutes."
+    )

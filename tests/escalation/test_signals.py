@@ -745,3 +745,42 @@ def test_asking_staff_to_look_up_or_undo_something_in_the_workspace(text: str, a
 def test_a_threat_not_to_renew_feeds_the_anger_model() -> None:
     angry = CUES.index("negative_sentiment_word")
     assert cues("It's gone downhill. Don't be surprised when we don't renew.")[angry] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("legal", "This is Sergeant Kelly at the Garda station. We are investigating an incident and need records."),
+        ("legal", "Can you sign our version of the data processing agreement instead of your standard one?"),
+        (
+            "high_value_lead",
+            "We're a national parcel network with 35 depots. What sort of discount do you do at that size?",
+        ),
+        ("high_value_lead", "We run tutoring centres with around 500 tutors. Can you quote for that many seats?"),
+        ("human_requested", "is there anyone real there or is this all automated"),
+        (
+            "payment",
+            "We're on monthly Starter which should come to $250, but the charge was $312. What's the extra for?",
+        ),
+    ],
+)
+def test_wordings_from_held_out_sets_p_and_q(reason: str, text: str) -> None:
+    assert cue_phrase(reason, text) is not None
+
+
+def test_a_hypothetical_after_a_full_stop_is_still_a_policy_question() -> None:
+    text = (
+        "Thinking of paying yearly. If it turns out not to suit us after a couple of weeks, can we get the money back?"
+    )
+    assert cue_phrase("payment", text) is None
+
+
+def test_sarcasm_is_not_halved_by_the_sentiment_models_positive_reading(detector: SignalDetector) -> None:
+    text = "Wow, thanks so much for burying the publish options under yet another menu. Really love hunting for it."
+    vector = MiniLMEmbedder().embed([text])[0]
+    signals = detector.detect(
+        text, vector, sentiment=Sentiment("positive", 0.99, 0.01), frustration=Frustration(0.0, "none", ()), context={}
+    )
+    assert "negative_sentiment" in _reasons(signals)
+    assert _read(text).sarcastic and _read("oh great, another update that moved every button").sarcastic
+    assert not _read("wow, thanks, that fixed it!").sarcastic

@@ -33,7 +33,7 @@ SETTLED = 0.5
 # "how do I…", "is it…", "I want to…", "cancel my plan": what to do or what happens, not asking staff to act.
 _SELF_SERVICE = re.compile(
     r"\b(?:how (?:do|can|should|would) (?:i|we)|how (?:i|we) (?:can|could|do)|how to|"
-    r"what (?:do|should|can) (?:i|we) do|what happens|"
+    r"what (?:do|should|can) (?:i|we) do|what happens|how long (?:until|till|til|before|will|do|does)|"
     r"is (?:it|there|this)|are (?:they|there)|can (?:i|we)|where (?:do|can|is)|"
     r"(?:i|we) (?:want|wanna|need|would like|'d like) to)\b"
     # an instruction about one's own account the article shows how to carry out: "cancel my subscription"

@@ -102,13 +102,16 @@ _N = r"(?:\d[\d,.]*\s*[km]?\+?|hundreds|thousands)"  # a count: 60, 1,200, 2k, 5
 # Places a customer runs: ten of them make a large customer (see `_quantities`), as fifty people do.
 _SITE_UNITS = (
     r"locations?|sites?|stores?|offices?|branch(?:es)?|clinics?|schools?|hospitals|restaurants|franchis\w*|"
-    r"warehouses?|care homes|hotels|gyms|venues|shops|cafes|cafés|salons|studios|libraries|pharmacies|practices"
+    r"warehouses?|care homes|hotels|gyms|venues|shops|cafes|cafés|salons|studios|libraries|pharmacies|practices|depots|"
+    r"taprooms|towns"
 )
 _UNITS = (
     r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|clinicians|countries|cities|"
     r"vehicles|engineers|team members|students|brands|subsidiaries|clients|units|cards|"
     r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|crew|"
-    r"stylists|instructors|guards|stewards|lifeguards|"
+    r"stylists|instructors|guards|stewards|lifeguards|tutors|coaches|trainers|therapists|sorters|riders|couriers|"
+    r"porters|receptionists|housekeepers|bartenders|dispatchers|paramedics|midwives|pharmacists|dentists|"
+    r"hygienists|vets|keepers|"
     r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|temps|pickers|packers|operatives|"
     rf"monthly active users|visits|orders|transactions|emails|api calls|{_SITE_UNITS}))\b"
 )
@@ -131,7 +134,8 @@ _DEPLOYING = re.compile(r"\b(?:roll(?:ing)?(?: \w+)? out|rollout|onboard\w*)\b")
 # their workspace. "We're on enterprise" says which plan they have, not that they are buying one.
 _PURCHASE = re.compile(
     r"\b(?:pric\w*|quote|cost\w*|how much|discount\w*|buy\w*|purchas\w*|licen[cs]\w*|seats?|demo|sales|deal|"
-    r"rates?|upgrad\w*|plans?|tiers?|roll(?:ing)?(?: \w+)? out|rollout|enterprise|trial|per (?:user|head|person))\b"
+    r"rates?|upgrad\w*|plans?|tiers?|roll(?:ing)?(?: \w+)? out|rollout|enterprise|trial|per (?:user|head|person)|"
+    r"annual\w*|(?:can|could) you offer)\b"
 )
 _CURRENT_PLAN = re.compile(
     r"\b(?:we'?re|we are|i'?m|as an?|being) (?:on |an? )?(?:the )?enterprise(?: plan| tier| customers?)?\b"
@@ -161,7 +165,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\brefund (?:me|it|my (?:last|latest|money|payment|charge|order|subscription))\b|\bi want a refund\b"
         r"|\b(?:can|could|would) you (?:please |kindly )?refund\b|\bplease refund\b"
         # a charge nobody here made: "a $286 charge on the company card and nobody upgraded anything. what is it for?"
-        r"|\bcharge\b[^?!]{0,80}\bwhat(?:'s| is| was) (?:it|this|that) for\b"
+        r"|\bcharge\b[^?!]{0,80}\bwhat(?:'s| is| was) (?:it|this|that|the extra|the difference) for\b"
+        r"|\bshould (?:only )?(?:come to|be|have been) [$£€]\s?\d"
         r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,40}"
         r"\b(?:was |got |has |have |keeps? (?:getting|being) |been |is being )*(?:declined|rejected|bounced|refused)\b"
         r"|\b(?:card|payment|debit)s? (?:has |have )?(?:declined|rejected|bounced)\b"
@@ -194,11 +199,15 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:article|art\.?) ?(?:15|17)\b|\b(?:exercis|invok)\w* (?:our|my|the|their) (?:[\w-]+ ){0,2}rights?\b"
         r"|\b(?:opened|launched|started|begun|begin|open) an? (?:formal )?(?:inquiry|enquiry|investigation)\b"
         r"|\bdata subject (?:access )?request\b|\bdsar\b|\bright to be forgotten\b"
-        r"|\blaw enforcement\b|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
+        r"|\blaw enforcement\b|\b(?:sergeant|detective|constable|garda|gendarmerie|sheriff'?s?)\b"
+        r"|\bpolice (?:station|department|force|officer|investigation|inquiry|request)\b"
+        r"|\b(?:we are|we're|i am|i'm) investigating\b"
+        r"|\bwarrant\b|\bombudsman\b|\btrading standards\b|\battorney general\b"
         r"|\bbreach of contract\b|\b(?:i'm|i am) (?:a |an )?(?:lawyer|attorney|solicitor)\b"
         r"|\brepresent(?:ing)? (?:a|an|my|our) (?:client|worker|employee|former)\b"
         r"|\b(?:labou?r|employment|district|county|high|supreme|family|small claims) court\b"
         r"|\b(?:counter-?)?sign (?:our|the|your) (?:own )?(?:dpa|data processing|baa|nda)|\bcounter-?sign\b|\bwet.ink\b"
+        r"|\bsign (?:our|the) (?:own )?(?:version|template|copy|contract|agreement)\b"
         r"|\b(?:dpo|data protection officer|legal team|lawyers?|counsel) (?:to )?sign\b"
         r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
         r"|\b(?:fil(?:e|ing)|lodg(?:e|ing)|submit(?:ting)?) (?:a |an )?(?:formal )?complaint (?:with|to|against)\b"
@@ -232,6 +241,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
         r"|\bgive (?:me|us) a (?:ring|call|bell)\b|\bring ?back\b"
         r"|\bis there (?:a|an|any) (?:human|person|real person|actual person)\b"
+        r"|\b(?:anyone|anybody|someone|somebody) real\b|\bis (?:this|it) (?:all )?(?:automated|a bot|a robot)\b"
         r"|\b(?:a|any) (?:phone )?number (?:i|we) can (?:ring|call)\b"
         r"|\b(?:rather|prefer to|easier to) (?:explain|talk|discuss|go through)\b[^.?!]{0,30}\b(?:phone|call)\b"
         r"|\b(?:explain|describe) (?:it|this|that) to (?:someone|somebody|a person|a human)\b"
@@ -255,7 +265,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"had enough|thanks for (?:absolutely )?nothing|not what i (?:asked|said|meant)|are you (?:even|actually) "
         r"(?:reading|listening)|how hard is (?:it|that|this)|said no one|broken record|"
         r"(?:round|going|go) (?:round )?in circles|what's the point|pointless|regret|obviously|love that for|"
-        r"just what i needed|(?:oh|wow|yeah) "
+        r"just what i needed|(?:oh|wow|yeah)\W{1,3}"
         r"(?:great|wonderful|perfect|fantastic|brilliant|sure|thanks)|not even (?:going to|gonna) bother|whatever)\b"
     ),
     "account_specific": re.compile(
@@ -311,7 +321,7 @@ _HOW_TO_QUESTION = re.compile(  # a question a help center answers; not "where i
     r"|\bwhy is there no\b"
     # a hypothetical: "if we cancel now, do we get money back?" asks for the policy, not for a refund
     # ("before we commit - if it turns out not to suit us, can we get our money back?")
-    r"|(?:^\W*|\s[-–,;:]\s*)(?:if|once|after) (?:i|we|it|they|our|my|the)\b[^.!?]{0,120}\b"
+    r"|(?:^\W*|[-–,;:.!?]\s*)(?:if|once|after) (?:i|we|it|they|our|my|the)\b[^.!?]{0,120}\b"
     r"(?:do|does|will|would|can|could|is|are) "
     r"(?:i|we|you|it|they|there)\b"
     # relaying someone else's question: "my boss wants to know if...", "HR asked me to check whether..."
@@ -331,7 +341,7 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"take (?:[\w']+ ){0,3}off|bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|"
     r"re-?run|retry|re-?try|re-?charge|re-?process|"
     r"unlink|separate|find out|tell me (?:who|which|when|why)|"
-    r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into)"
+    r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into|see (?:who|which|when))"
 )
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
@@ -355,6 +365,15 @@ _HEDGED = re.compile(
     r"|^\W*(?:(?:can|could|would) you |please )?(?:tell|give|write|make up|sing) (?:me |us )?(?:a |an |another )?"
     r"(?:\w+ )?(?:joke|poem|story|riddle|song|limerick)\b"
 )
+# Praise that means the opposite ("wow, thanks so much for burying the publish button", "oh great, another update"):
+# the sentiment model reads it as positive, which must not halve what the anger model sees.
+_SARCASM = re.compile(
+    r"\b(?:oh|yeah)\W{1,3}(?:great|wonderful|perfect|fantastic|brilliant|lovely|amazing)\b"
+    r"|\bthanks? (?:you )?(?:so much|ever so much|a lot|a bunch) for\b[^.!?]{0,40}\b(?:burying|breaking|hiding|moving|"
+    r"removing|another|nothing|wasting)\b|\b(?:really|just) love (?:hunting|having|waiting|spending|getting|being)\b"
+    r"|\btop.notch\b|\bjust what i needed\b|\blove that for\b|\bsaid no one\b"
+)
+SARCASM_AGREES = 0.5  # sarcasm counts as half-agreeing with the anger model, whatever the sentiment model says
 _NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question
 _DAMPED = frozenset({"account_specific", "payment", "legal", "bug_report", "human_requested"})
 
@@ -386,6 +405,7 @@ class _Reading:
     small_team: bool  # names a team under 50 and no larger count
     purchase: bool  # asks about buying (see _PURCHASE): a high-value context makes it a lead
     hedged: bool  # plays its annoyance down (see _HEDGED)
+    sarcastic: bool  # praise that means the opposite (see _SARCASM)
     row: Floats  # the cues, in CUES order
 
 
@@ -437,7 +457,8 @@ def _read(text: str) -> _Reading:
     said = _CURRENT_PLAN.sub(" ", lower)
     purchase = _PURCHASE.search(_DEPLOYING.sub(" ", said) if asks_how else said) is not None
     hedged = _HEDGED.search(lower) is not None
-    return _Reading(phrases, how_to, small and not large, purchase, hedged, np.array(row, dtype=np.float32))
+    sarcastic = _SARCASM.search(lower) is not None
+    return _Reading(phrases, how_to, small and not large, purchase, hedged, sarcastic, np.array(row, dtype=np.float32))
 
 
 def cue_phrase(reason: str, text: str) -> str | None:
@@ -672,6 +693,8 @@ def _score(
         # High frustration fires unless the message model finds no anger at all: frustration also fires on
         # "please try again" or "sorry if this is a dumb question", which are not angry.
         agrees = 1.0 if sentiment.label == "negative" else sentiment.negative
+        if reading.sarcastic:
+            agrees = max(agrees, SARCASM_AGREES)
         score = probability * (0.5 + 0.5 * agrees)
         if reading.hedged:  # "bit annoying, the invite link doesn't work": frustration is not anger here
             return score * DAMPING, f"model {probability:.2f}, annoyance played down"
