@@ -559,21 +559,6 @@ def test_disappointment_and_exasperation_feed_the_anger_model() -> None:
     assert cues("how do i make a schedule for next week")[word] == 0.0
 
 
-@pytest.mark.parametrize(
-    ("reason", "text"),
-    [
-        ("payment", "12 of them were deactivated before the billing date. I'd like a credit for the difference."),
-        ("payment", "please issue us a refund for the seats we never used"),
-        ("payment", "we sent a bank transfer for our invoice 3 weeks ago and it still shows as unpaid in settings"),
-        ("legal", "This is a formal notice: personal data of our employees was exposed through your platform."),
-        ("legal", "we need your official incident report within 72 hours"),
-    ],
-)
-def test_a_credit_asked_for_and_a_breach_reported_are_cue_phrases(reason: str, text: str) -> None:
-    assert cue_phrase(reason, text) is not None
-    assert cue_phrase("payment", "do you give a credit if we remove people mid-month?") is None
-
-
 def test_rolling_out_to_many_users_in_a_how_to_question_is_setting_up_not_buying() -> None:
     setting_up = (
         "Our IT department is preparing the Kitewire rollout for roughly 600 users. "
@@ -645,23 +630,6 @@ def test_more_words_feed_the_anger_and_malfunction_models() -> None:
     assert cues("my shifts in google calendar are all 3 hours off, I'm in new york this week")[broken] == 0.0
 
 
-@pytest.mark.parametrize(
-    ("reason", "text"),
-    [
-        ("payment", "Could you refund last month's subscription? Our school was closed for the whole summer."),
-        (
-            "payment",
-            "There's a $286 charge from Kitewire on the company card and nobody upgraded anything. What is it for?",
-        ),
-        ("legal", "Our information governance team requires Kitewire to sign our own data processing agreement."),
-        ("legal", "Can you countersign our version?"),
-        ("human_requested", "Is there a human there? I'd rather explain it to someone."),
-    ],
-)
-def test_wordings_from_held_out_sets_l_and_m(reason: str, text: str) -> None:
-    assert cue_phrase(reason, text) is not None
-
-
 def test_a_platform_that_works_and_something_done_twice_feed_the_malfunction_model() -> None:
     broken = CUES.index("bug_report_word")
     assert cues("On iPhone the swap button is greyed out. On Android it works.")[broken] == 1.0
@@ -695,34 +663,6 @@ def test_the_host_pages_own_size_attributes_count(
     assert ("high_value_lead" in _reasons(signals)) is lead
 
 
-@pytest.mark.parametrize(
-    ("reason", "text"),
-    [
-        ("payment", "Our SEPA direct debit for invoice KW-30112 bounced because we changed banks."),
-        ("payment", "This month's invoice is $640 but it should be $400. Why were we charged more?"),
-        (
-            "legal",
-            "Our works council insists the DPA must carry a wet-ink signature. Can your DPO sign a printed copy?",
-        ),
-        (
-            "high_value_lead",
-            "We need to schedule around 2,000 crew, security and bar staff. Could you quote us for that?",
-        ),
-        (
-            "high_value_lead",
-            "The county library service (45 branches, 600 staff) is running a formal tender for rostering.",
-        ),
-        ("high_value_lead", "We've just acquired a chain of 22 salons. We want all of them on Kitewire by the summer."),
-        (
-            "human_requested",
-            "Is there a number I can ring? I'd rather explain this over the phone than type it all out.",
-        ),
-    ],
-)
-def test_wordings_from_held_out_sets_n_and_o(reason: str, text: str) -> None:
-    assert cue_phrase(reason, text) is not None
-
-
 def test_a_failed_payment_alone_is_a_question_for_the_article() -> None:
     assert cue_phrase("payment", "our card expired and the payment failed, what happens now?") is None
 
@@ -747,27 +687,6 @@ def test_a_threat_not_to_renew_feeds_the_anger_model() -> None:
     assert cues("It's gone downhill. Don't be surprised when we don't renew.")[angry] == 1.0
 
 
-@pytest.mark.parametrize(
-    ("reason", "text"),
-    [
-        ("legal", "This is Sergeant Kelly at the Garda station. We are investigating an incident and need records."),
-        ("legal", "Can you sign our version of the data processing agreement instead of your standard one?"),
-        (
-            "high_value_lead",
-            "We're a national parcel network with 35 depots. What sort of discount do you do at that size?",
-        ),
-        ("high_value_lead", "We run tutoring centres with around 500 tutors. Can you quote for that many seats?"),
-        ("human_requested", "is there anyone real there or is this all automated"),
-        (
-            "payment",
-            "We're on monthly Starter which should come to $250, but the charge was $312. What's the extra for?",
-        ),
-    ],
-)
-def test_wordings_from_held_out_sets_p_and_q(reason: str, text: str) -> None:
-    assert cue_phrase(reason, text) is not None
-
-
 def test_a_hypothetical_after_a_full_stop_is_still_a_policy_question() -> None:
     text = (
         "Thinking of paying yearly. If it turns out not to suit us after a couple of weeks, can we get the money back?"
@@ -784,3 +703,61 @@ def test_sarcasm_is_not_halved_by_the_sentiment_models_positive_reading(detector
     assert "negative_sentiment" in _reasons(signals)
     assert _read(text).sarcastic and _read("oh great, another update that moved every button").sarcastic
     assert not _read("wow, thanks, that fixed it!").sarcastic
+
+
+# Phrases found in held-out sets' failures (J to Q): each fires its reason on its own.
+HELD_OUT_PHRASES = [
+    ("payment", "12 of them were deactivated before the billing date. I'd like a credit for the difference."),
+    ("payment", "please issue us a refund for the seats we never used"),
+    ("payment", "we sent a bank transfer for our invoice 3 weeks ago and it still shows as unpaid in settings"),
+    ("legal", "This is a formal notice: personal data of our employees was exposed through your platform."),
+    ("legal", "we need your official incident report within 72 hours"),
+    ("payment", "Could you refund last month's subscription? Our school was closed for the whole summer."),
+    (
+        "payment",
+        "There's a $286 charge from Kitewire on the company card and nobody upgraded anything. What is it for?",
+    ),
+    ("legal", "Our information governance team requires Kitewire to sign our own data processing agreement."),
+    ("legal", "Can you countersign our version?"),
+    ("human_requested", "Is there a human there? I'd rather explain it to someone."),
+    ("payment", "Our SEPA direct debit for invoice KW-30112 bounced because we changed banks."),
+    ("payment", "This month's invoice is $640 but it should be $400. Why were we charged more?"),
+    (
+        "legal",
+        "Our works council insists the DPA must carry a wet-ink signature. Can your DPO sign a printed copy?",
+    ),
+    (
+        "high_value_lead",
+        "We need to schedule around 2,000 crew, security and bar staff. Could you quote us for that?",
+    ),
+    (
+        "high_value_lead",
+        "The county library service (45 branches, 600 staff) is running a formal tender for rostering.",
+    ),
+    ("high_value_lead", "We've just acquired a chain of 22 salons. We want all of them on Kitewire by the summer."),
+    (
+        "human_requested",
+        "Is there a number I can ring? I'd rather explain this over the phone than type it all out.",
+    ),
+    ("legal", "This is Sergeant Kelly at the Garda station. We are investigating an incident and need records."),
+    ("legal", "Can you sign our version of the data processing agreement instead of your standard one?"),
+    (
+        "high_value_lead",
+        "We're a national parcel network with 35 depots. What sort of discount do you do at that size?",
+    ),
+    ("high_value_lead", "We run tutoring centres with around 500 tutors. Can you quote for that many seats?"),
+    ("human_requested", "is there anyone real there or is this all automated"),
+    (
+        "payment",
+        "We're on monthly Starter which should come to $250, but the charge was $312. What's the extra for?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("reason", "text"), HELD_OUT_PHRASES)
+def test_phrases_from_held_out_failures_fire_alone(reason: str, text: str) -> None:
+    assert cue_phrase(reason, text) is not None
+
+
+def test_a_credit_asked_about_is_no_phrase() -> None:
+    assert cue_phrase("payment", "do you give a credit if we remove people mid-month?") is None
