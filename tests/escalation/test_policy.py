@@ -141,6 +141,12 @@ def _calm(text: str) -> Understanding:
         ("is there fingerprint clock-in then?", PastTurn("answer", "answered", (), 0.95), "low_confidence", True),
         ("hm ok, what about an announcements feed?", PastTurn("answer", "answered", (), 0.95), "out_of_scope", True),
         ("what about sage payroll then", PastTurn("answer", "answered", (), 0.55), "answered", False),  # answered now
+        (
+            "Right. Is there any group chat in it then, so the team can talk?",
+            PastTurn("answer", "answered"),
+            "out_of_scope",
+            True,
+        ),
         ("does it work with sage payroll", PastTurn("answer", "answered", (), 0.95), "low_confidence", False),  # new
     ],
 )

@@ -751,6 +751,13 @@ HELD_OUT_PHRASES = [
         "payment",
         "We're on monthly Starter which should come to $250, but the charge was $312. What's the extra for?",
     ),
+    ("high_value_lead", "we would like to buy Kitewire for all our huts, ideally Enterprise because of the audit log"),
+    ("high_value_lead", "We want to move all our schools onto Enterprise on an annual contract. Can we get a price?"),
+    (
+        "high_value_lead",
+        "Print chain, 48 shops. SSO for roughly 600 users. How quickly can you put a proposal together?",
+    ),
+    ("human_requested", "Is it possible to book a short video call with someone at Kitewire to go through our setup?"),
 ]
 
 
@@ -761,3 +768,12 @@ def test_phrases_from_held_out_failures_fire_alone(reason: str, text: str) -> No
 
 def test_a_credit_asked_about_is_no_phrase() -> None:
     assert cue_phrase("payment", "do you give a credit if we remove people mid-month?") is None
+
+
+def test_more_sarcasm_and_malfunction_wordings() -> None:
+    assert _read("Slow clap for whoever designed the swap process. Brilliant stuff, truly.").sarcastic
+    assert _read("Wow, fantastic, another redesign. Love how you never ask actual customers.").sarcastic
+    broken = CUES.index("bug_report_word")
+    assert cues("the swap button shows up but when my staff tap it nothing opens at all")[broken] == 1.0
+    assert cues("balances went negative overnight. nobody touched the policy")[broken] == 1.0
+    assert asks_to_act("I've added the new IBAN. Can you take the payment now so my carers can see the rota?")

@@ -36,6 +36,8 @@ def test_the_products_own_name_names_no_topic() -> None:
         "thinking of cancelling our plan",
         # introducing themselves may take longer
         "We're a physiotherapy practice in Munich, so patient and staff data stays a big topic for us.",
+        "Olá, we are small tattoo studio in Lisbon.",  # a greeting, then who they are
+        "Hello! I manage the bookings and staff at a surf school, we just started with Kitewire last week.",
     ],
 )
 def test_setting_the_scene_is_a_statement(message: str) -> None:
@@ -51,6 +53,8 @@ def test_setting_the_scene_is_a_statement(message: str) -> None:
         "need help with billing",
         "write a nice message to my staff",  # an instruction
         "whats a good excel formula to add up hours worked in a week",  # a question without its apostrophe
+        "we are a small studio, can we use it for free",  # an introduction that goes on to ask
+        "ok does it integrate with square then",
         "cancel my subscription",
         # as long, but not who they are: more likely a report
         "overnight the holiday balances for everyone at our north site dropped to zero, nobody touched the policy",

@@ -104,7 +104,10 @@ _PUSHBACK = re.compile(
 
 # Moving past an answer to an alternative ("what about … then", "is there fingerprint clock-in then?"): what was
 # answered was not what they needed, however sure the answer was.
-_MOVES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\W*$", re.IGNORECASE)
+_MOVES_ON = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|so)\W+)?(?:what about|how about|what if)\b|\bthen\b(?=[^.!?]*\?\W*$)|\bthen\W*$",
+    re.IGNORECASE,
+)
 
 # With no confident answer, a detector reason fires from this probability (see `_no_answer_thresholds`); for a
 # message the bot judged off-topic only from a stronger lean ("write me a python script" is not a bug report).

@@ -124,7 +124,7 @@ _BUYING = re.compile(
     r"\b(?:pric\w*|quote|cost|plan|licen[cs]\w*|buy|purchas\w*|roll(?:ing)?(?: \w+)? out|rollout|contract|discount|"
     r"deal|demo|sales|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
     r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|tiers?|uptime|"
-    r"tender\w*|bid(?:ding)?|acquir\w*|all of them on|everyone on|"
+    r"tender\w*|bid(?:ding)?|acquir\w*|all of them on|everyone on|proposal|offer|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -151,6 +151,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:procurement|rfp|rfq|vendor (?:security )?(?:assessment|form|onboarding|due diligence))\b"
         r"|\bsecurity (?:questionnaire|review|assessment)\b|\bpurchase order\b"
         r"|\b(?:volume|bulk|multi-site|custom) (?:pricing|discount|licen[cs]\w*)"
+        r"|\b(?:buy|purchase|move|moving|upgrade|upgrading|switch|switching)\b[^.?!]{0,40}\b(?:on)?to enterprise\b"
+        r"|\bideally enterprise\b|\benterprise on an? (?:annual|yearly|multi-year) (?:contract|plan|deal)\b"
     ),
     "payment": re.compile(
         r"\bcharge-?backs?\b"
@@ -236,7 +238,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|^\W*(?:human|agent|operator|representative|rep|person|real person)\W*(?:please|pls|now)?\W*$"
         r"|\b(?:i want|i need|i'd like|get|a) (?:a |an )?(?:real |actual )?(?:person|human) (?:to|please|on)\b"
         r"|\b(?:have|get|ask) (?:someone|somebody|a person|a colleague)\b[^.?!]{0,30}\b(?:call|contact|email|ring|"
-        r"reach|phone)\b|\b(?:book|get on|set up|schedule|arrange) a call\b"
+        r"reach|phone)\b|\b(?:book|get on|set up|schedule|arrange) an? (?:\w+ ){0,2}(?:call|meeting)\b"
         r"|\b(?:not|don't want to) (?:talk|speak|chat) (?:to|with) (?:a |the )?(?:robot|bot|machine)\b"
         r"|\b(?:call|ring|phone) me(?: back)?\b(?! through)|\bcall ?back\b(?! url| through)"
         r"|\bgive (?:me|us) a (?:ring|call|bell)\b|\bring ?back\b"
@@ -258,7 +260,8 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage|disappoint\w*|let down|"
         r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated|fuming|seething|"
         r"my arse|my ass|having a laugh|taking the piss|laughable|end of my tether|wits'? end|supposed to save|"
-        r"gone downhill|shopping around|(?:won't|will not|not going to|don't|do not) (?:be )?renew\w*|"
+        r"gone downhill|shopping around|slow clap|love how you|"
+        r"(?:won't|will not|not going to|don't|do not) (?:be )?renew\w*|"
         r"looking (?:at|for) (?:alternatives|other (?:tools|options|providers|software)))\b"
         # giving up, exasperation with the bot, sarcasm
         r"|\b(?:give up|giving up|gave up|forget it|(?:i'm|im|i am) (?:so )?(?:done|finished|over (?:it|this))|so done|"
@@ -296,6 +299,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"loops?|forever|(?:keeps?|kept) (?:giving|returning|showing|sending|coming)|"
         r"(?:one|an?) (?:day|hour|week) (?:early|late|later|earlier|off|behind|ahead)|instead of|(?:reload|refresh)\w*|"
         r"only (?:has|have|shows?|showing|lists?|exports?|includes?) \d+|"
+        r"nothing (?:happens|opens|loads|shows|appears)|nobody (?:touched|changed|edited)|went negative|"
         # works on one platform and not the other; something done twice
         r"(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|the app|desktop) it works|"
         r"works (?:fine |ok |perfectly )?(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|desktop)|"
@@ -339,7 +343,7 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"extend|add|check|look|"
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
     r"take (?:[\w']+ ){0,3}off|bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|"
-    r"re-?run|retry|re-?try|re-?charge|re-?process|"
+    r"re-?run|retry|re-?try|re-?charge|re-?process|take (?:the |our |a )?payment|"
     r"unlink|separate|find out|tell me (?:who|which|when|why)|"
     r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into|see (?:who|which|when))"
 )
@@ -371,7 +375,10 @@ _SARCASM = re.compile(
     r"\b(?:oh|yeah)\W{1,3}(?:great|wonderful|perfect|fantastic|brilliant|lovely|amazing)\b"
     r"|\bthanks? (?:you )?(?:so much|ever so much|a lot|a bunch) for\b[^.!?]{0,40}\b(?:burying|breaking|hiding|moving|"
     r"removing|another|nothing|wasting)\b|\b(?:really|just) love (?:hunting|having|waiting|spending|getting|being)\b"
-    r"|\btop.notch\b|\bjust what i needed\b|\blove that for\b|\bsaid no one\b"
+    r"|\btop.notch\b|\bjust what i needed\b|\blove that for\b|\bsaid no one\b|\bslow clap\b"
+    r"|\b(?:brilliant|great|fantastic|wonderful) stuff\W{1,3}(?:truly|really|honestly)\b"
+    r"|\blove how (?:you|your|they|it)\b"
+    r"|\bwow\W{1,3}(?:great|fantastic|brilliant|amazing|wonderful)\W{1,3}(?:another|more|so|now)\b"
 )
 SARCASM_AGREES = 0.5  # sarcasm counts as half-agreeing with the anger model, whatever the sentiment model says
 _NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question

@@ -52,12 +52,17 @@ _REQUESTLESS = frozenset(
 # A statement asks for something when it has a question mark or a request word, and reports a problem when it
 # has a negation or a trouble word; "i'm the manager at our deli" does neither.
 _ASKS = re.compile(
-    r"\?|\b(?:how|what|whats|hows|which|where|wheres|when|why|who|can|could|is|are|does|do|did|will|would|should|may|help|need|"
+    r"\?|\b(?:how|what|whats|hows|which|where|wheres|when|why|who|help|need|"
     r"want|wanna|looking|trying|please|pls|plz|tell|explain|show|any|anyone)\b"
     # an instruction: "write a message to my staff…", "cancel my plan"
     r"|^\W*(?:write|make|give|send|find|create|add|remove|delete|cancel|change|book|set|get|translate|generate|"
     r"draft|list|calculate|check|fix|compose|summari[sz]e|recommend|suggest|reset|turn|stop|undo|restore)\b"
 )
+# A verb like these anywhere may ask ("ok does it work with square then"); in an introduction only at the start
+# of a clause ("we are a small studio, can we use it for free"), since "we are a studio" states.
+_VERBS = r"(?:can|could|is|are|does|do|did|will|would|should|may)"
+_VERB_ANYWHERE = re.compile(rf"\b{_VERBS}\b")
+_VERB_FIRST = re.compile(rf"(?:^|[.!?,;:]\s*)\W*{_VERBS}\b")
 _TROUBLE = re.compile(
     r"n't\b|\b(?:not|no|never|cannot|cant|wont|dont|doesnt|didnt|isnt|error|wrong|missing|broken|stuck|fail\w*|"
     r"keeps?|still|charged|lost|locked|gone|disappeared|crash\w*|again)\b"
@@ -66,7 +71,8 @@ _STATEMENT_WORDS = 15
 # Who the customer is may take longer to say ("we're a physiotherapy practice in Munich, so patient data is a big
 # topic for us"); a longer message that does not start by introducing them is more likely a report of something.
 _INTRODUCTION = re.compile(
-    r"^\W*(?:we're|we are|i'm|i am|we run|i run|we have|we've got|my name|this is|"
+    r"^\W*(?:(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening)|ol[aá]|hola|ciao)\b\W*)?"
+    r"(?:we're|we are|i'm|i am|we run|i run|i manage|i look after|we have|we've got|my name|this is|"
     r"our (?:company|team|business|practice|clinic|restaurant|shop|store))\b"
 )
 _INTRODUCTION_WORDS = 30
@@ -76,8 +82,10 @@ def is_statement(message: str) -> bool:
     """Context with no question and no problem in it ("i'm the manager at our deli", "our team lives on slack"):
     the customer is setting the scene, and the question is still to come."""
     lowered = message.lower().replace("’", "'")
+    introduces = _INTRODUCTION.match(lowered) is not None
     return (
-        0 < len(words(lowered)) <= (_INTRODUCTION_WORDS if _INTRODUCTION.match(lowered) else _STATEMENT_WORDS)
+        0 < len(words(lowered)) <= (_INTRODUCTION_WORDS if introduces else _STATEMENT_WORDS)
         and _ASKS.search(lowered) is None
+        and (_VERB_FIRST if introduces else _VERB_ANYWHERE).search(lowered) is None
         and _TROUBLE.search(lowered) is None
     )
