@@ -425,3 +425,11 @@ def test_asking_how_long_a_lockout_lasts_is_answered_first() -> None:
     assert POLICY.answer_first(
         ACCOUNT, "answered", 0.6, message, "After 10 failed attempts sign-in is locked for 15 minutes."
     )
+
+
+def test_a_request_to_hold_off_the_read_only_switch_goes_to_billing() -> None:
+    text = (
+        "Card expired and the new one arrives Monday. Could you hold off on making our schedules read-only until then?"
+    )
+    reasons = POLICY.reasons(text, np.zeros(384, dtype=np.float32), _calm(text), {}, [], "answered")
+    assert [s.reason for s in reasons] == ["payment"]

@@ -758,6 +758,13 @@ HELD_OUT_PHRASES = [
         "Print chain, 48 shops. SSO for roughly 600 users. How quickly can you put a proposal together?",
     ),
     ("human_requested", "Is it possible to book a short video call with someone at Kitewire to go through our setup?"),
+    (
+        "high_value_lead",
+        "Our transit operator is going out to tender: 1,200 bus operators. Can you give indicative pricing?",
+    ),
+    ("high_value_lead", "A pet hotel franchise: 35 sites. We want one scheduling tool across the whole network."),
+    ("high_value_lead", "We're a chain of 35 kindergartens with about 700 educators and we'd sign an annual deal."),
+    ("payment", "There's a $612 Kitewire charge on the company card and no one here knows what it's for."),
 ]
 
 
@@ -777,3 +784,23 @@ def test_more_sarcasm_and_malfunction_wordings() -> None:
     assert cues("the swap button shows up but when my staff tap it nothing opens at all")[broken] == 1.0
     assert cues("balances went negative overnight. nobody touched the policy")[broken] == 1.0
     assert asks_to_act("I've added the new IBAN. Can you take the payment now so my carers can see the rota?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Could you pull a list of the volunteers on our account who haven't logged in for six months?",
+        "Can you tell us which API keys are still active on our workspace?",
+        "Which email address is set as the owner on our workspace 'WaveFM Rota'?",
+        "Could you hold off on making our schedules read-only until Monday?",
+    ],
+)
+def test_asking_staff_for_a_list_a_lookup_or_a_pause(text: str) -> None:
+    assert asks_to_act(text)
+
+
+def test_a_story_of_what_started_when_and_a_departure_foretold_feed_the_models() -> None:
+    broken, angry = CUES.index("bug_report_word"), CUES.index("negative_sentiment_word")
+    assert cues("'Approve all' only approves the people on the first page of the list")[broken] == 1.0
+    assert cues("drivers at 38 hours show as overtime. It started after we changed the pay period")[broken] == 1.0
+    assert cues("Nobody at our hostel likes Kitewire. We'll be gone the day our contract ends.")[angry] == 1.0

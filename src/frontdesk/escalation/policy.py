@@ -53,7 +53,8 @@ STRONGLY_NEGATIVE = 0.8  # P(negative) from the sentiment model
 # specific reason when there is one ("the app crashed AGAIN, FIX IT" goes to engineering, not support).
 GENERIC = ("negative_sentiment", "human_requested", "low_confidence", "repeated_failure")
 _MONEY = re.compile(
-    r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit|fees?|currency)\b", re.IGNORECASE
+    r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit|fees?|currency|read.only)\b",
+    re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The customer's own things, or acting for them: "our location", "for us", "my import".

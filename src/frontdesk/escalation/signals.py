@@ -103,7 +103,7 @@ _N = r"(?:\d[\d,.]*\s*[km]?\+?|hundreds|thousands)"  # a count: 60, 1,200, 2k, 5
 _SITE_UNITS = (
     r"locations?|sites?|stores?|offices?|branch(?:es)?|clinics?|schools?|hospitals|restaurants|franchis\w*|"
     r"warehouses?|care homes|hotels|gyms|venues|shops|cafes|cafés|salons|studios|libraries|pharmacies|practices|depots|"
-    r"taprooms|towns"
+    r"taprooms|towns|stations|kindergartens|nurseries"
 )
 _UNITS = (
     r"(?:-?\s*(?:person|people|employees?|staff|users?|seats?|licen[cs]es?|agents?|clinicians|countries|cities|"
@@ -111,7 +111,7 @@ _UNITS = (
     r"nurses|doctors|drivers|teachers|workers|cleaners|carers|caregivers|volunteers|contractors|technicians|crew|"
     r"stylists|instructors|guards|stewards|lifeguards|tutors|coaches|trainers|therapists|sorters|riders|couriers|"
     r"porters|receptionists|housekeepers|bartenders|dispatchers|paramedics|midwives|pharmacists|dentists|"
-    r"hygienists|vets|keepers|"
+    r"hygienists|vets|keepers|operators|educators|"
     r"cashiers|waiters|servers|cooks|chefs|baristas|associates|colleagues|members|temps|pickers|packers|operatives|"
     rf"monthly active users|visits|orders|transactions|emails|api calls|{_SITE_UNITS}))\b"
 )
@@ -125,6 +125,7 @@ _BUYING = re.compile(
     r"deal|demo|sales|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
     r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|tiers?|uptime|"
     r"tender\w*|bid(?:ding)?|acquir\w*|all of them on|everyone on|proposal|offer|"
+    r"whole (?:network|chain|group|estate|business)|[$£€]\s?\d+k\b|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -135,7 +136,7 @@ _DEPLOYING = re.compile(r"\b(?:roll(?:ing)?(?: \w+)? out|rollout|onboard\w*)\b")
 _PURCHASE = re.compile(
     r"\b(?:pric\w*|quote|cost\w*|how much|discount\w*|buy\w*|purchas\w*|licen[cs]\w*|seats?|demo|sales|deal|"
     r"rates?|upgrad\w*|plans?|tiers?|roll(?:ing)?(?: \w+)? out|rollout|enterprise|trial|per (?:user|head|person)|"
-    r"annual\w*|(?:can|could) you offer)\b"
+    r"annual\w*|(?:can|could) you offer|shortlist\w*|evaluat\w*|compar\w*|tender\w*)\b"
 )
 _CURRENT_PLAN = re.compile(
     r"\b(?:we'?re|we are|i'?m|as an?|being) (?:on |an? )?(?:the )?enterprise(?: plan| tier| customers?)?\b"
@@ -168,6 +169,7 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\b(?:can|could|would) you (?:please |kindly )?refund\b|\bplease refund\b"
         # a charge nobody here made: "a $286 charge on the company card and nobody upgraded anything. what is it for?"
         r"|\bcharge\b[^?!]{0,80}\bwhat(?:'s| is| was) (?:it|this|that|the extra|the difference) for\b"
+        r"|\bcharge\b[^?!]{0,80}\bwhat (?:it|this|that)(?:'s| is| was) for\b"
         r"|\bshould (?:only )?(?:come to|be|have been) [$£€]\s?\d"
         r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,40}"
         r"\b(?:was |got |has |have |keeps? (?:getting|being) |been |is being )*(?:declined|rejected|bounced|refused)\b"
@@ -260,7 +262,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"idiots?|morons?|clowns?|crap|shit\w*|f+u+c+k\w*|damn|bullshit|rubbish|garbage|disappoint\w*|let down|"
         r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated|fuming|seething|"
         r"my arse|my ass|having a laugh|taking the piss|laughable|end of my tether|wits'? end|supposed to save|"
-        r"gone downhill|shopping around|slow clap|love how you|"
+        r"gone downhill|shopping around|slow clap|love how you|(?:we'll|we will) be gone|nobody (?:\w+ ){0,3}likes|"
         r"(?:won't|will not|not going to|don't|do not) (?:be )?renew\w*|"
         r"looking (?:at|for) (?:alternatives|other (?:tools|options|providers|software)))\b"
         # giving up, exasperation with the bot, sarcasm
@@ -300,6 +302,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"(?:one|an?) (?:day|hour|week) (?:early|late|later|earlier|off|behind|ahead)|instead of|(?:reload|refresh)\w*|"
         r"only (?:has|have|shows?|showing|lists?|exports?|includes?) \d+|"
         r"nothing (?:happens|opens|loads|shows|appears)|nobody (?:touched|changed|edited)|went negative|"
+        r"started (?:after|when|since)|only (?:\w+ ){0,4}the first (?:\d+|page|few|one)|"
         # works on one platform and not the other; something done twice
         r"(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|the app|desktop) it works|"
         r"works (?:fine |ok |perfectly )?(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|desktop)|"
@@ -344,8 +347,9 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"confirm|send|resend|swap|split|disable|enable|reissue|give|make|refund|undo|undelete|reverse|revert|roll back|"
     r"take (?:[\w']+ ){0,3}off|bring (?:[\w']+ ){0,2}back|get (?:[\w']+ ){0,3}back|"
     r"re-?run|retry|re-?try|re-?charge|re-?process|take (?:the |our |a )?payment|"
-    r"unlink|separate|find out|tell me (?:who|which|when|why)|"
-    r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into|see (?:who|which|when))"
+    r"unlink|separate|find out|tell (?:me|us) (?:who|which|when|why)|"
+    r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into|see (?:who|which|when)|"
+    r"pull (?:a |the )?(?:list|report|export)|hold off|pause|postpone)"
 )
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
@@ -487,7 +491,7 @@ _STAFF_ACTION = re.compile(
     r"tell me how many|fix|correct|amend|adjust|sort out|waive|credit|collect|charge (?:it|us|me) again)\b"
     # only staff can look this up: "who is the owner of our workspace?", "which email is our owner using?"
     r"|\bwho (?:is|are) (?:the )?(?:owners?|admins?|administrators?)\b[^.?!]{0,15}\b(?:our|my)\b"
-    r"|\bwhich (?:email|e-mail|address|login)\b[^.?!]{0,20}\b(?:owner|admin)\w*\b[^.?!]{0,20}\b(?:our|my)\b"
+    r"|\bwhich (?:email|e-mail|address|login)\b[^.?!]{0,30}\b(?:owner|admin)\w*\b[^.?!]{0,20}\b(?:our|my)\b"
     # "is there any way you can recover it", "wondering if you could restore them"
     rf"|\b(?:way|if|whether|chance) (?:you|u)(?: guys)? (?:can|could|would be able to) (?:please )?{_ACTIONS}\b"
 )
