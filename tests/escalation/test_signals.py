@@ -765,6 +765,14 @@ HELD_OUT_PHRASES = [
     ("high_value_lead", "A pet hotel franchise: 35 sites. We want one scheduling tool across the whole network."),
     ("high_value_lead", "We're a chain of 35 kindergartens with about 700 educators and we'd sign an annual deal."),
     ("payment", "There's a $612 Kitewire charge on the company card and no one here knows what it's for."),
+    ("payment", "The November invoice still billed us for all of them. Can you credit us the difference?"),
+    ("payment", "We were told unused Pro time would be credited, but our first Enterprise invoice shows no credit."),
+    ("legal", "Our trustees want Kitewire to sign a data sharing agreement. Where do we send it?"),
+    ("high_value_lead", "A pharmacy chain, 38 branches. We want one scheduling tool across all branches."),
+    (
+        "high_value_lead",
+        "We'll have roughly 320 crew for a nine-month shoot. Could Kitewire be rolled out for all of it?",
+    ),
 ]
 
 
@@ -804,3 +812,14 @@ def test_a_story_of_what_started_when_and_a_departure_foretold_feed_the_models()
     assert cues("'Approve all' only approves the people on the first page of the list")[broken] == 1.0
     assert cues("drivers at 38 hours show as overtime. It started after we changed the pay period")[broken] == 1.0
     assert cues("Nobody at our hostel likes Kitewire. We'll be gone the day our contract ends.")[angry] == 1.0
+
+
+def test_wordings_from_held_out_sets_v_and_w() -> None:
+    assert cue_phrase("legal", "do we actually have to sign a dpa with you or is it automatic?") is None
+    assert asks_to_act("Can you see whether an invitation went out to jun@example.com?")
+    assert asks_to_act("Our former admin requested an export. Can you kill that download link?")
+    assert asks_to_act("we upgraded to Pro by mistake and the charge went through. can that be reversed?")
+    angry, broken = CUES.index("negative_sentiment_word"), CUES.index("bug_report_word")
+    assert cues("I am very unhappy. Dreadful decision on your part.")[angry] == 1.0
+    assert cues("the 7 on the PIN pad does nothing")[broken] == 1.0
+    assert _read("great job guys, really. stellar stuff.").sarcastic

@@ -55,6 +55,9 @@ def test_setting_the_scene_is_a_statement(message: str) -> None:
         "whats a good excel formula to add up hours worked in a week",  # a question without its apostrophe
         "we are a small studio, can we use it for free",  # an introduction that goes on to ask
         "ok does it integrate with square then",
+        # longer than a statement and not who they are: a report
+        "I'm standing inside the pharmacy and the app says I'm outside the area. Location is on, Maps agrees.",
+        "I am very unhappy with how the new layout moved everything around on the schedule page at our museum",
         "cancel my subscription",
         # as long, but not who they are: more likely a report
         "overnight the holiday balances for everyone at our north site dropped to zero, nobody touched the policy",

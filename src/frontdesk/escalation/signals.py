@@ -125,7 +125,9 @@ _BUYING = re.compile(
     r"deal|demo|sales|annual\w*|agreement|onboard\w*|evaluat\w*|standardi[sz]e|whole (?:company|org\w*)|"
     r"enterprise|how much|rates?|come to|budget\w*|pilot\w*|next steps?|scal(?:e|ing) (?:it )?up|tiers?|uptime|"
     r"tender\w*|bid(?:ding)?|acquir\w*|all of them on|everyone on|proposal|offer|"
-    r"whole (?:network|chain|group|estate|business)|[$£€]\s?\d+k\b|"
+    r"whole (?:network|chain|group|estate|business|production|operation|organi[sz]ation)|[$£€]\s?\d+k\b|"
+    r"rolled out|(?:it|kitewire) in all\b|"
+    r"one (?:scheduling )?(?:tool|system|platform) (?:across|for) (?:all|every|the whole)|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -171,6 +173,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\bcharge\b[^?!]{0,80}\bwhat(?:'s| is| was) (?:it|this|that|the extra|the difference) for\b"
         r"|\bcharge\b[^?!]{0,80}\bwhat (?:it|this|that)(?:'s| is| was) for\b"
         r"|\bshould (?:only )?(?:come to|be|have been) [$£€]\s?\d"
+        r"|\b(?:credit|refund) (?:us|me) (?:for )?the (?:difference|overpayment|extra)\b"
+        r"|\bshows no credit\b|\bno credit (?:at all|was applied|has been applied)\b"
         r"|\b(?:card|payment|transaction|purchase|top.?up|visa|mastercard|amex|paypal|debit)s?\b[^.?!]{0,40}"
         r"\b(?:was |got |has |have |keeps? (?:getting|being) |been |is being )*(?:declined|rejected|bounced|refused)\b"
         r"|\b(?:card|payment|debit)s? (?:has |have )?(?:declined|rejected|bounced)\b"
@@ -210,7 +214,10 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"|\bbreach of contract\b|\b(?:i'm|i am) (?:a |an )?(?:lawyer|attorney|solicitor)\b"
         r"|\brepresent(?:ing)? (?:a|an|my|our) (?:client|worker|employee|former)\b"
         r"|\b(?:labou?r|employment|district|county|high|supreme|family|small claims) court\b"
-        r"|\b(?:counter-?)?sign (?:our|the|your) (?:own )?(?:dpa|data processing|baa|nda)|\bcounter-?sign\b|\bwet.ink\b"
+        r"|\b(?:counter-?)?sign (?:our|the|your) (?:own )?(?:dpa|data processing|data sharing|baa|nda)"
+        r"|\b(?:want|wants|need|needs|require|requires|ask|asking) (?:you|kitewire|your company|your team) "
+        r"to (?:counter-?)?sign\b"
+        r"|\bcounter-?sign\b|\bwet.ink\b"
         r"|\bsign (?:our|the) (?:own )?(?:version|template|copy|contract|agreement)\b"
         r"|\b(?:dpo|data protection officer|legal team|lawyers?|counsel) (?:to )?sign\b"
         r"|\b(?:that's|thats|it's|this is) (?:illegal|unlawful)\b"
@@ -263,6 +270,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"not impressed|(?:so|too|overly|needlessly|ridiculously) complicated|overcomplicated|fuming|seething|"
         r"my arse|my ass|having a laugh|taking the piss|laughable|end of my tether|wits'? end|supposed to save|"
         r"gone downhill|shopping around|slow clap|love how you|(?:we'll|we will) be gone|nobody (?:\w+ ){0,3}likes|"
+        r"very unhappy|dreadful|most confusing|throw (?:my|the) (?:laptop|phone|computer|tablet)|dumber than|"
         r"(?:won't|will not|not going to|don't|do not) (?:be )?renew\w*|"
         r"looking (?:at|for) (?:alternatives|other (?:tools|options|providers|software)))\b"
         # giving up, exasperation with the bot, sarcasm
@@ -302,6 +310,7 @@ _BROAD: dict[str, re.Pattern[str]] = {
         r"(?:one|an?) (?:day|hour|week) (?:early|late|later|earlier|off|behind|ahead)|instead of|(?:reload|refresh)\w*|"
         r"only (?:has|have|shows?|showing|lists?|exports?|includes?) \d+|"
         r"nothing (?:happens|opens|loads|shows|appears)|nobody (?:touched|changed|edited)|went negative|"
+        r"(?:does|do|doing) nothing|"
         r"started (?:after|when|since)|only (?:\w+ ){0,4}the first (?:\d+|page|few|one)|"
         # works on one platform and not the other; something done twice
         r"(?:on|in) (?:android|iphone|ios|chrome|safari|firefox|edge|the web|the app|desktop) it works|"
@@ -349,7 +358,7 @@ _ACTIONS = (  # what staff can do to a customer's account
     r"re-?run|retry|re-?try|re-?charge|re-?process|take (?:the |our |a )?payment|"
     r"unlink|separate|find out|tell (?:me|us) (?:who|which|when|why)|"
     r"let me know (?:who|which|when|why)|pull up|look up|dig out|go into|log into|see (?:who|which|when)|"
-    r"pull (?:a |the )?(?:list|report|export)|hold off|pause|postpone)"
+    r"pull (?:a |the )?(?:list|report|export)|hold off|pause|postpone|kill|revoke|invalidate|see (?:whether|if))"
 )
 _ASKS_TO_ACT = re.compile(  # "can you merge...", "please change...": someone must act on the customer's behalf
     r"\b(?:can you|could you|can u|could u|please|pls|plz|i need you to|would you|kindly|are you able to|"
@@ -383,6 +392,7 @@ _SARCASM = re.compile(
     r"|\b(?:brilliant|great|fantastic|wonderful) stuff\W{1,3}(?:truly|really|honestly)\b"
     r"|\blove how (?:you|your|they|it)\b"
     r"|\bwow\W{1,3}(?:great|fantastic|brilliant|amazing|wonderful)\W{1,3}(?:another|more|so|now)\b"
+    r"|\bgreat job\W{1,3}(?:guys|team|everyone|folks)\W{1,3}really\b|\b(?:stellar|impressive|great) (?:stuff|work)\W*$"
 )
 SARCASM_AGREES = 0.5  # sarcasm counts as half-agreeing with the anger model, whatever the sentiment model says
 _NOT_IN_QUESTIONS = frozenset({"payment", "legal"})  # their phrases do not fire alone in a how-to question
@@ -487,6 +497,7 @@ def plays_down(text: str) -> bool:
 _STAFF_ACTION = re.compile(
     r"(?:\b(?:we|i) |(?:^|[.!?]\s*))(?:need|want|would like|'d like)\s+(?:[\w']+\s+){1,3}(?:moved|transferred|"
     r"switched|merged|extended|reactivated|refunded|reversed|taken off|handed over|corrected|fixed|sorted)\b"
+    r"|\bcan (?:that|this|it|the charge|the payment) be (?:reversed|refunded|undone|cancelled|credited|removed)\b"
     r"|\b(?:can|could|would) (?:you|u)\b[^.?!]{0,20}\b(?:switch|take (?:[\w']+ ){0,3}off|tell me whose|"
     r"tell me how many|fix|correct|amend|adjust|sort out|waive|credit|collect|charge (?:it|us|me) again)\b"
     # only staff can look this up: "who is the owner of our workspace?", "which email is our owner using?"

@@ -72,7 +72,9 @@ _STATEMENT_WORDS = 15
 # topic for us"); a longer message that does not start by introducing them is more likely a report of something.
 _INTRODUCTION = re.compile(
     r"^\W*(?:(?:hi|hello|hey|hiya|morning|good (?:morning|afternoon|evening)|ol[aá]|hola|ciao)\b\W*)?"
-    r"(?:we're|we are|i'm|i am|we run|i run|i manage|i look after|we have|we've got|my name|this is|"
+    r"(?:(?:we're|we are|i'm|i am)(?!\s+(?:\w+ing|very|so|really|extremely|quite|totally|completely|absolutely|not|"
+    r"still|unable|unhappy|angry|frustrated|fed up|sick|tired|done|confused|annoyed|upset|disappointed|furious)\b)|"
+    r"we run|i run|i manage|i look after|we have|we've got|my name|this is|"
     r"our (?:company|team|business|practice|clinic|restaurant|shop|store))\b"
 )
 _INTRODUCTION_WORDS = 30
