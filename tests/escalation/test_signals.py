@@ -615,19 +615,35 @@ def test_more_held_out_wordings(reason: str, text: str, fires: bool) -> None:
         "Could your team permanently delete the records for our former employee in our workspace?",
         "Is there any way you can bring them back from your backups for our workspace?",
         "I've put a new card in - can you re-run the payment today please?",
+        "Could you pull a list of the volunteers on our account who haven't logged in for six months?",
+        "Can you tell us which API keys are still active on our workspace?",
+        "Which email address is set as the owner on our workspace 'WaveFM Rota'?",
+        "Could you hold off on making our schedules read-only until Monday?",
     ],
 )
 def test_more_ways_of_asking_staff_to_act(text: str) -> None:
     assert asks_to_act(text)
 
 
-def test_more_words_feed_the_anger_and_malfunction_models() -> None:
-    angry, broken = CUES.index("negative_sentiment_word"), CUES.index("bug_report_word")
-    assert cues("lol 'shift planning made simple'. simple my arse")[angry] == 1.0
-    assert cues("Absolutely fuming, whoever designed this never worked a night shift")[angry] == 1.0
-    assert cues("Used 'Copy previous week' and every shift landed one day later than it should")[broken] == 1.0
-    assert cues("The export only has 14 people in it, but 29 have approved timesheets")[broken] == 1.0
-    assert cues("my shifts in google calendar are all 3 hours off, I'm in new york this week")[broken] == 0.0
+@pytest.mark.parametrize(
+    ("cue", "text", "fires"),
+    [
+        ("negative_sentiment_word", "lol 'shift planning made simple'. simple my arse", True),
+        ("negative_sentiment_word", "Absolutely fuming, whoever designed this never worked a night shift", True),
+        (
+            "negative_sentiment_word",
+            "Nobody at our hostel likes Kitewire. We'll be gone the day our contract ends.",
+            True,
+        ),
+        ("bug_report_word", "Used 'Copy previous week' and every shift landed one day later than it should", True),
+        ("bug_report_word", "The export only has 14 people in it, but 29 have approved timesheets", True),
+        ("bug_report_word", "'Approve all' only approves the people on the first page of the list", True),
+        ("bug_report_word", "drivers at 38 hours show as overtime. It started after we changed the pay period", True),
+        ("bug_report_word", "my shifts in google calendar are all 3 hours off, I'm in new york this week", False),
+    ],
+)
+def test_more_words_feed_the_anger_and_malfunction_models(cue: str, text: str, fires: bool) -> None:
+    assert bool(cues(text)[CUES.index(cue)] == 1.0) is fires
 
 
 def test_a_platform_that_works_and_something_done_twice_feed_the_malfunction_model() -> None:
@@ -792,26 +808,6 @@ def test_more_sarcasm_and_malfunction_wordings() -> None:
     assert cues("the swap button shows up but when my staff tap it nothing opens at all")[broken] == 1.0
     assert cues("balances went negative overnight. nobody touched the policy")[broken] == 1.0
     assert asks_to_act("I've added the new IBAN. Can you take the payment now so my carers can see the rota?")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Could you pull a list of the volunteers on our account who haven't logged in for six months?",
-        "Can you tell us which API keys are still active on our workspace?",
-        "Which email address is set as the owner on our workspace 'WaveFM Rota'?",
-        "Could you hold off on making our schedules read-only until Monday?",
-    ],
-)
-def test_asking_staff_for_a_list_a_lookup_or_a_pause(text: str) -> None:
-    assert asks_to_act(text)
-
-
-def test_a_story_of_what_started_when_and_a_departure_foretold_feed_the_models() -> None:
-    broken, angry = CUES.index("bug_report_word"), CUES.index("negative_sentiment_word")
-    assert cues("'Approve all' only approves the people on the first page of the list")[broken] == 1.0
-    assert cues("drivers at 38 hours show as overtime. It started after we changed the pay period")[broken] == 1.0
-    assert cues("Nobody at our hostel likes Kitewire. We'll be gone the day our contract ends.")[angry] == 1.0
 
 
 def test_wordings_from_held_out_sets_v_and_w() -> None:
