@@ -257,14 +257,14 @@ class ConversationEngine:
             # A hello is not yet a conversation: no question was missed, and the next message starts afresh.
             why = "greeting" if is_greeting(evidence.asked) else "underspecified"
             return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], why)
-        # The owner's off-topic examples win, except over a message quoting what the knowledge says word for word
-        # ("export failed with 'Service item missing'"): the product's own message is never off-topic.
         confident = evidence.confidence >= threshold and bool(evidence.hits)
         # "i'm the manager at our deli": the question is still to come (asked once; after that it is a miss). Before
         # the off-topic examples: a message that asks nothing is no off-topic request either. (The words that ask are
         # English ones.)
         if not confident and not asked_already and language == "en" and is_statement(understanding.text):
             return Outcome("clarify", answer.wording("clarify", language), evidence.confidence, [], "statement")
+        # The owner's off-topic examples win, except over a message quoting what the knowledge says word for word
+        # ("export failed with 'Service item missing'"): the product's own message is never off-topic.
         quotes_knowledge = bool(evidence.quoted) and any(holds_quote(h, evidence.quoted) for h in evidence.hits[:3])
         if intent is not None and intent.out_of_scope_by == "examples" and not quotes_knowledge:
             return Outcome("fallback", self.config.out_of_scope_reply(language), intent.score, [], "out_of_scope")

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from frontdesk.config import EscalationConfig, ReasonConfig
 from frontdesk.conversation.followups import is_question
 from frontdesk.escalation.answer_first import CLARIFIED, answer_first
-from frontdesk.escalation.signals import LeadRules, Signal, SignalDetector, asks_to_act, plays_down
+from frontdesk.escalation.signals import SENTENCE_END, LeadRules, Signal, SignalDetector, asks_to_act, plays_down
 from frontdesk.understanding.frustration import Frustration
 from frontdesk.understanding.reader import Understanding
 from frontdesk.understanding.sentiment import Sentiment
@@ -56,7 +56,6 @@ _MONEY = re.compile(
     r"\b(?:refund\w*|charg\w*|invoice\w*|paid|payments?|billed|billing|money|credit|fees?|currency|read.only)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # The customer's own things, or acting for them: "our location", "for us", "my import".
 _THEIR_OWN = re.compile(
     r"\b(?:my|our|for (?:me|us))\b|\b(?:the|those|these|that|this)(?: (?:last|latest|first|\d+|two|three))* "
@@ -233,7 +232,7 @@ class EscalationPolicy:
             # "can you merge them into one for us?", "can you roll back the import?": staff must act on the
             # customer's own workspace, whatever the model made of the words. Money matters are `payment`.
             # The money must be in what they ask for: "nobody can manage billing. We need ownership moved" is not.
-            asked = [part for part in _SENTENCE_END.split(text) if asks_to_act(part)] or [text]
+            asked = [part for part in SENTENCE_END.split(text) if asks_to_act(part)] or [text]
             reason = "payment" if any(_MONEY.search(part) for part in asked) else "account_specific"
             found.append(Signal(reason, 0.9, f"asked staff to act on their own account: {match.group(0)!r}"))
         if not fired - set(GENERIC) and (match := _OPEN_CASE.search(text)):

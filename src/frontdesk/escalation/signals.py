@@ -130,7 +130,7 @@ _BUYING = re.compile(
     r"one (?:scheduling )?(?:tool|system|platform) (?:across|for) (?:all|every|the whole)|"
     r"sign(?:ing)?(?! in| out| into| off| up for (?:an? )?(?:account|trial)))\b"
 )
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")  # splits a message into its sentences and lines
 _ASKS_HOW = re.compile(r"\b(?:can|could|do|should) (?:i|we)\b[^.?!]{0,60}\?|\bhow (?:do|can|should|would) (?:i|we)\b")
 _DEPLOYING = re.compile(r"\b(?:roll(?:ing)?(?: \w+)? out|rollout|onboard\w*)\b")
 # What makes a high-value customer's message a sales matter: they ask about buying, not about a charge, a bug or
@@ -453,7 +453,7 @@ def _read(text: str) -> _Reading:
         text = f"{text[: _MAX_READ - 500]}\n{text[-500:]}"
     lower = _normalise(text)
     how_to = _HOW_TO_QUESTION.search(lower) is not None
-    asks_how = _ASKS_HOW.search(lower) is not None or any(_HOWTO.search(part) for part in _SENTENCES.split(lower))
+    asks_how = _ASKS_HOW.search(lower) is not None or any(_HOWTO.search(part) for part in SENTENCE_END.split(lower))
     large, small = _quantities(lower, asks_how)
     phrases = {"high_value_lead": large} if large else {}
     for reason, pattern in _STRONG.items():
