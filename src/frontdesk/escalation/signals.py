@@ -430,14 +430,12 @@ class _Reading:
     row: Floats  # the cues, in CUES order
 
 
-def _quantities(lower: str, asks_how: bool) -> tuple[str | None, bool]:
+def _quantities(lower: str, buying_text: str) -> tuple[str | None, bool]:
     """The first "<count> <seats/users/staff/...>" phrase with a count of 50 or more (10 or more sites: "22
     restaurants", "35 warehouses") said with a buying word, and whether the message names a count under that
-    ("a team of 8", "12 people"). In a how-to question, rolling out is setting up, not buying: "preparing the
-    rollout for 600 users, what do we need before configuring SAML?" asks the help center."""
+    ("a team of 8", "12 people"). `buying_text` is the message as `_buying_text` reads it."""
     large, small = None, bool(_SMALL_TEAM.search(lower))
-    said = _CURRENT_PLAN.sub(" ", lower)  # "we're on enterprise" is not buying
-    buying = _BUYING.search(_DEPLOYING.sub(" ", said) if asks_how else said) is not None
+    buying = _BUYING.search(buying_text) is not None
     for match in _LARGE.finditer(lower):
         count = _number(match.group(1))
         enough = MANY_SITES if _SITES.search(match.group(0)) else 50
@@ -448,13 +446,22 @@ def _quantities(lower: str, asks_how: bool) -> tuple[str | None, bool]:
     return large, small
 
 
+def _buying_text(lower: str) -> str:
+    """The message as the buying words read it: "we're on enterprise" is not buying, and in a message that asks
+    how to do something, rolling out is setting up ("preparing the rollout for 600 users, what do we need before
+    configuring SAML?" asks the help center)."""
+    said = _CURRENT_PLAN.sub(" ", lower)
+    asks_how = _ASKS_HOW.search(lower) is not None or any(_HOWTO.search(part) for part in SENTENCE_END.split(lower))
+    return _DEPLOYING.sub(" ", said) if asks_how else said
+
+
 def _read(text: str) -> _Reading:
     if len(text) > _MAX_READ:  # MiniLM reads the first ~1000 characters; the end often holds the request
         text = f"{text[: _MAX_READ - 500]}\n{text[-500:]}"
     lower = _normalise(text)
     how_to = _HOW_TO_QUESTION.search(lower) is not None
-    asks_how = _ASKS_HOW.search(lower) is not None or any(_HOWTO.search(part) for part in SENTENCE_END.split(lower))
-    large, small = _quantities(lower, asks_how)
+    buying_text = _buying_text(lower)
+    large, small = _quantities(lower, buying_text)
     phrases = {"high_value_lead": large} if large else {}
     for reason, pattern in _STRONG.items():
         if reason in phrases or (how_to and reason in _NOT_IN_QUESTIONS):
@@ -475,8 +482,7 @@ def _read(text: str) -> _Reading:
         1.0 if "?" in text else 0.0,
         1.0 if _REFERENCE.search(lower) else 0.0,
     ]
-    said = _CURRENT_PLAN.sub(" ", lower)
-    purchase = _PURCHASE.search(_DEPLOYING.sub(" ", said) if asks_how else said) is not None
+    purchase = _PURCHASE.search(buying_text) is not None
     hedged = _HEDGED.search(lower) is not None
     sarcastic = _SARCASM.search(lower) is not None
     return _Reading(phrases, how_to, small and not large, purchase, hedged, sarcastic, np.array(row, dtype=np.float32))
